@@ -1,0 +1,15 @@
+namespace Junction.Upstream;
+
+/// <summary>A group of upstream hosts behind one load balancer, with its connection limits and stats.</summary>
+public interface IUpstreamCluster
+{
+    /// <summary>The cluster's configured name.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Picks a host with the cluster's load balancer and opens a TCP connection to it, within the
+    /// cluster's <c>connect_timeout</c> and <c>max_connections</c>. Expected failures are results, not
+    /// exceptions; each is counted in the cluster's stats.
+    /// </summary>
+    ValueTask<UpstreamConnectResult> ConnectAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,82 @@
+using Junction.Configuration;
+
+namespace Junction.Core.Configuration;
+
+// The *Config records are pure data bound from the bootstrap YAML (Envoy v3 shape). They keep the
+// node they came from so that later stages (model building, filter factories) can report errors at
+// the right line. Runtime models are built from them in Junction.Core.Model.
+
+/// <summary>The whole bootstrap file.</summary>
+internal sealed record BootstrapConfig(
+    string? NodeId,
+    AdminConfig? Admin,
+    IReadOnlyList<ListenerConfig> Listeners,
+    IReadOnlyList<ClusterConfig> Clusters,
+    RuntimeConfig Runtime,
+    ConfigMap Node);
+
+/// <summary><c>admin:</c> the admin endpoint's address.</summary>
+internal sealed record AdminConfig(SocketAddressConfig Address, ConfigMap Node);
+
+/// <summary><c>address.socket_address</c>: an IP literal (or a host name where DNS is allowed) and a port.</summary>
+internal sealed record SocketAddressConfig(string Address, int Port, ConfigNode Node);
+
+/// <summary>One entry of <c>static_resources.listeners</c>.</summary>
+internal sealed record ListenerConfig(
+    string Name,
+    SocketAddressConfig Address,
+    string? StatPrefix,
+    IReadOnlyList<FilterChainConfig> FilterChains,
+    int PerConnectionBufferLimitBytes,
+    ConfigMap Node);
+
+/// <summary>One entry of <c>filter_chains</c>.</summary>
+internal sealed record FilterChainConfig(string? Name, IReadOnlyList<NetworkFilterConfig> Filters, ConfigMap Node);
+
+/// <summary>
+/// One network filter: its <c>name</c>, the <c>@type</c> URL of its <c>typed_config</c> (if any) and the
+/// typed config mapping itself, left unbound: the filter's factory binds it.
+/// </summary>
+internal sealed record NetworkFilterConfig(string Name, string? TypeUrl, ConfigMap? TypedConfig, ConfigMap Node);
+
+/// <summary>Cluster discovery type (<c>type:</c>).</summary>
+internal enum ClusterDiscoveryType { Static, StrictDns, LogicalDns }
+
+/// <summary>Load balancing policy (<c>lb_policy:</c>).</summary>
+internal enum LbPolicyKind { RoundRobin, Random, LeastRequest }
+
+/// <summary>Address family preference for DNS clusters (<c>dns_lookup_family:</c>).</summary>
+internal enum DnsLookupFamily { Auto, V4Only, V6Only, V4Preferred, All }
+
+/// <summary>One entry of <c>static_resources.clusters</c>.</summary>
+internal sealed record ClusterConfig(
+    string Name,
+    ClusterDiscoveryType Type,
+    TimeSpan ConnectTimeout,
+    LbPolicyKind LbPolicy,
+    IReadOnlyList<EndpointConfig> Endpoints,
+    CircuitBreakerConfig CircuitBreakers,
+    int PerConnectionBufferLimitBytes,
+    DnsLookupFamily DnsLookupFamily,
+    TimeSpan DnsRefreshRate,
+    ConfigMap Node);
+
+/// <summary>One <c>lb_endpoints[]</c> entry of <c>load_assignment.endpoints[]</c>.</summary>
+internal sealed record EndpointConfig(SocketAddressConfig Address, int Weight, ConfigMap Node);
+
+/// <summary><c>circuit_breakers.thresholds[]</c> at DEFAULT priority.</summary>
+internal sealed record CircuitBreakerConfig(int MaxConnections)
+{
+    /// <summary>Envoy's default thresholds.</summary>
+    public static CircuitBreakerConfig Default { get; } = new(MaxConnections: 1024);
+}
+
+/// <summary>
+/// <c>layered_runtime</c>: the static layers merged into one map of dotted keys
+/// (e.g. <c>envoy.resource_limits.listener.ingress.connection_limit</c>), later layers winning.
+/// </summary>
+internal sealed record RuntimeConfig(IReadOnlyDictionary<string, ConfigScalar> Values)
+{
+    /// <summary>A runtime with no keys.</summary>
+    public static RuntimeConfig Empty { get; } = new(new Dictionary<string, ConfigScalar>());
+}

@@ -1,0 +1,322 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Junction.AccessLog;
+using Junction.Core.Transport;
+using Junction.Network;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Junction.Core.Network;
+
+/// <summary>
+/// A downstream connection and its network filter chain: reads the socket, offers the bytes to the read
+/// filters in order, passes writes through the write filters in reverse order, and closes the connection
+/// when a filter asks or when both directions have ended.
+/// </summary>
+/// <remarks>
+/// Threading: the read loop runs one filter call at a time. Writes come from whichever task a filter
+/// uses to produce them (tcp_proxy's upstream pump, say); the chain assumes one writer at a time.
+/// Closing may be requested from any thread; the close itself runs on the connection's own task.
+/// </remarks>
+internal sealed partial class NetworkConnection : INetworkConnection, INetworkFilterChainBuilder
+{
+    // How long a FlushWrite close keeps reading (and discarding) after our FIN, so that the peer reads
+    // our last bytes before the kernel would answer its unread data with a reset (Envoy's delayed close).
+    private static readonly TimeSpan s_delayedCloseTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly SocketConnection _transport;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly ListenerStats _stats;
+    private readonly ILogger _logger;
+    private readonly int _bufferLimit;
+    private readonly List<ReadFilterEntry> _readFilters = new(2);
+    private readonly List<WriteFilterEntry> _writeFilters = new(1);
+    private readonly NetworkData _readData = new();
+    private readonly NetworkData _writeData = new();
+    private readonly TaskCompletionSource<ConnectionCloseType> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closed = new();
+
+    // Index of the read filter to resume from after ContinueReading, or -1.
+    private int _resumeIndex = -1;
+    // Read filters that have not yet continued past OnNewConnectionAsync: no data flows until this is 0.
+    private int _pendingNewConnection;
+    private bool _inputEnded;
+    private int _outputEnded;
+    private int _closing;
+
+    public NetworkConnection(SocketConnection transport, ListenerStats stats, int bufferLimit, ILogger logger)
+    {
+        _transport = transport;
+        _input = transport.Transport.Input;
+        _output = transport.Transport.Output;
+        _stats = stats;
+        _bufferLimit = bufferLimit;
+        _logger = logger;
+        Info = new StreamInfo(transport.RemoteEndPoint, transport.LocalEndPoint);
+    }
+
+    public long Id => _transport.Id;
+
+    public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
+
+    public EndPoint? LocalEndPoint => _transport.LocalEndPoint;
+
+    public StreamInfo Info { get; }
+
+    public CancellationToken Closed => _closed.Token;
+
+    INetworkConnection INetworkFilterChainBuilder.Connection => this;
+
+    public void AddReadFilter(INetworkReadFilter filter)
+    {
+        var entry = new ReadFilterEntry(this, filter, _readFilters.Count);
+        _readFilters.Add(entry);
+        filter.Initialize(entry);
+    }
+
+    public void AddWriteFilter(INetworkWriteFilter filter)
+    {
+        // Write filters run in reverse configuration order (as in Envoy): the last one added sees
+        // outgoing data first, so it goes to the front.
+        var entry = new WriteFilterEntry(this, filter);
+        _writeFilters.Insert(0, entry);
+        for (var i = 0; i < _writeFilters.Count; i++) _writeFilters[i].Index = i;
+        filter.Initialize(entry);
+    }
+
+    /// <summary>
+    /// Runs the connection to its end: the new-connection event, the read loop, and the close. Never
+    /// throws; a filter that throws closes its connection with a reset and is logged.
+    /// </summary>
+    public async Task RunAsync()
+    {
+        try
+        {
+            _pendingNewConnection = _readFilters.Count;
+            await IterateReadFiltersAsync(0).ConfigureAwait(false);
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (ConnectionResetException)
+        {
+            Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+            Close(ConnectionCloseType.AbortReset);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "connection {Id}: closing after an unexpected error", Id);
+            Close(ConnectionCloseType.AbortReset);
+        }
+
+        var closeType = await _closeRequested.Task.ConfigureAwait(false);
+        await FinishCloseAsync(closeType).ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> WriteAsync(ReadOnlySequence<byte> data, bool endOfStream) =>
+        await WriteFromAsync(0, data, endOfStream).ConfigureAwait(false);
+
+    public void Close(ConnectionCloseType type)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
+        _closeRequested.TrySetResult(type);
+        // Wake the read loop if it is waiting for bytes: it stops offering data once closing.
+        _input.CancelPendingRead();
+    }
+
+    private bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    private async Task ReadLoopAsync()
+    {
+        long buffered = 0;
+        while (!IsClosing)
+        {
+            var result = await _input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            Info.AddBytesReceived(buffer.Length - buffered);
+            if (IsClosing)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                return;
+            }
+
+            var start = 0;
+            if (result.IsCanceled)
+            {
+                var resume = Interlocked.Exchange(ref _resumeIndex, -1);
+                if (resume < 0)
+                {
+                    buffered = buffer.Length;
+                    _input.AdvanceTo(buffer.Start, buffer.Start);
+                    continue;
+                }
+                start = resume;
+            }
+
+            var endOfStream = result.IsCompleted;
+            _readData.Reset(buffer);
+            if (_pendingNewConnection > 0)
+            {
+                // Data waits until every filter has continued past the new-connection event; then all of
+                // it is offered from the first filter.
+                if (start > 0) await IterateReadFiltersAsync(start).ConfigureAwait(false);
+                if (_pendingNewConnection == 0) await OfferReadDataAsync(0, _readData, endOfStream).ConfigureAwait(false);
+            }
+            else
+            {
+                await OfferReadDataAsync(start, _readData, endOfStream).ConfigureAwait(false);
+            }
+
+            var remaining = _readData.Buffer;
+            buffered = remaining.Length;
+            _input.AdvanceTo(remaining.Start, buffer.End);
+
+            if (endOfStream && _pendingNewConnection == 0)
+            {
+                _inputEnded = true;
+                CloseIfBothDirectionsEnded();
+                return;
+            }
+            if (endOfStream && _pendingNewConnection > 0)
+            {
+                // The peer left before the chain was ready: nothing more will arrive to continue it.
+                Close(ConnectionCloseType.NoFlush);
+                return;
+            }
+            if (buffered >= _bufferLimit && remaining.Length == buffer.Length)
+            {
+                // Filters hold a full buffer without consuming: reading more would wait forever.
+                _stats.BufferOverflow.Increment();
+                Close(ConnectionCloseType.NoFlush);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the new-connection event through the filters from <paramref name="start"/>; once every filter
+    /// has continued, offers any buffered data.
+    /// </summary>
+    private async ValueTask IterateReadFiltersAsync(int start)
+    {
+        for (var i = start; i < _readFilters.Count; i++)
+        {
+            var entry = _readFilters[i];
+            if (entry.SawNewConnection) continue;
+            entry.SawNewConnection = true;
+            _pendingNewConnection--;
+            var status = await entry.Filter.OnNewConnectionAsync().ConfigureAwait(false);
+            if (status == FilterStatus.StopIteration || IsClosing) return;
+        }
+    }
+
+    /// <summary>Offers <paramref name="data"/> to the read filters from <paramref name="start"/>.</summary>
+    private async ValueTask OfferReadDataAsync(int start, NetworkData data, bool endOfStream)
+    {
+        for (var i = start; i < _readFilters.Count; i++)
+        {
+            var entry = _readFilters[i];
+            if (data.IsEmpty && !(endOfStream && !entry.SawEndOfStream)) return;
+            if (endOfStream) entry.SawEndOfStream = true;
+            var status = await entry.Filter.OnDataAsync(data, endOfStream).ConfigureAwait(false);
+            if (status == FilterStatus.StopIteration || IsClosing) return;
+        }
+    }
+
+    private async ValueTask<bool> WriteFromAsync(int start, ReadOnlySequence<byte> data, bool endOfStream)
+    {
+        if (IsClosing || Volatile.Read(ref _outputEnded) != 0) return false;
+        if (_writeFilters.Count > start)
+        {
+            _writeData.Reset(data);
+            for (var i = start; i < _writeFilters.Count; i++)
+            {
+                var status = await _writeFilters[i].Filter.OnWriteAsync(_writeData, endOfStream).ConfigureAwait(false);
+                if (status == FilterStatus.StopIteration) return !IsClosing;
+            }
+            data = _writeData.Buffer;
+        }
+
+        foreach (var segment in data)
+        {
+            _output.Write(segment.Span);
+        }
+        Info.AddBytesSent(data.Length);
+        var flush = await _output.FlushAsync().ConfigureAwait(false);
+        if (flush.IsCompleted) return false;
+        if (endOfStream)
+        {
+            Volatile.Write(ref _outputEnded, 1);
+            // Completing the output makes the transport send FIN after the last byte.
+            await _output.CompleteAsync().ConfigureAwait(false);
+            CloseIfBothDirectionsEnded();
+        }
+        return true;
+    }
+
+    private void CloseIfBothDirectionsEnded()
+    {
+        if (Volatile.Read(ref _outputEnded) != 0 && Volatile.Read(ref _inputEnded))
+        {
+            Close(ConnectionCloseType.FlushWrite);
+        }
+    }
+
+    private async Task FinishCloseAsync(ConnectionCloseType type)
+    {
+        try
+        {
+            switch (type)
+            {
+                case ConnectionCloseType.FlushWrite:
+                    await _output.CompleteAsync().ConfigureAwait(false);
+                    if (!_inputEnded) await DrainInputAsync().ConfigureAwait(false);
+                    break;
+                case ConnectionCloseType.NoFlush:
+                    _transport.CloseNow();
+                    break;
+                default:
+                    _transport.Abort(new ConnectionAbortedException("reset by the proxy"));
+                    break;
+            }
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug(ex, "connection {Id}: error while closing", Id);
+        }
+        finally
+        {
+            Info.MarkEnded();
+            try
+            {
+                _closed.Cancel();
+            }
+            catch (AggregateException ex)
+            {
+                _logger.LogWarning(ex, "connection {Id}: a close callback failed", Id);
+            }
+        }
+    }
+
+    /// <summary>Reads and discards until the peer closes or the delayed-close timeout passes.</summary>
+    private async Task DrainInputAsync()
+    {
+        using var timeout = new CancellationTokenSource(s_delayedCloseTimeout);
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ConnectionResetException)
+        {
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Junction.Core.Transport;
+
+/// <summary>
+/// A TCP socket exposed as a <see cref="ConnectionContext"/>: a receive loop copies socket bytes into the
+/// input pipe, a send loop writes the output pipe to the socket. Used for accepted and outbound
+/// connections alike.
+/// </summary>
+/// <remarks>
+/// Half-close is explicit: the peer's FIN completes the input pipe (readers see IsCompleted), and
+/// completing the output pipe sends our FIN after everything written has been sent. The connection is
+/// closed when it is disposed; <see cref="Abort(ConnectionAbortedException)"/> closes it with a reset.
+/// </remarks>
+internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFeature, IConnectionEndPointFeature
+{
+    private static long s_nextId;
+
+    private readonly Socket _socket;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly SocketSender _sender = new();
+    private readonly CancellationTokenSource _closed = new();
+    private readonly FeatureCollection _features = new();
+    private Task _receiveTask = Task.CompletedTask;
+    private Task _sendTask = Task.CompletedTask;
+    private int _aborted;
+    private int _disposed;
+    private long _bytesReceived;
+    private long _bytesSent;
+
+    public SocketConnection(Socket socket, TransportOptions options)
+    {
+        _socket = socket;
+        _input = new Pipe(options.InputOptions);
+        _output = new Pipe(options.OutputOptions);
+        Transport = new DuplexPipe(_input.Reader, _output.Writer);
+        Id = Interlocked.Increment(ref s_nextId);
+        ConnectionId = "C" + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
+        _features.Set<IConnectionSocketFeature>(this);
+        _features.Set<IConnectionEndPointFeature>(this);
+    }
+
+    public long Id { get; }
+
+    public Socket Socket => _socket;
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features => _features;
+
+    public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public override EndPoint? LocalEndPoint { get; set; }
+
+    public override EndPoint? RemoteEndPoint { get; set; }
+
+    public override CancellationToken ConnectionClosed
+    {
+        get => _closed.Token;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Bytes read from the socket so far.</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Bytes handed to the socket so far.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    /// <summary>True once the connection was aborted (reset) rather than closed in order.</summary>
+    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    /// <summary>Starts the receive and send loops. Call once.</summary>
+    public void Start()
+    {
+        _receiveTask = ReceiveLoopAsync();
+        _sendTask = SendLoopAsync();
+    }
+
+    /// <summary>Closes the connection at once with a TCP reset.</summary>
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
+        try
+        {
+            // Linger on with a zero timeout turns close() into a reset.
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+        _socket.Dispose();
+        _output.Reader.CancelPendingRead();
+        SignalClosed();
+    }
+
+    /// <summary>
+    /// Closes the socket now without a reset: bytes not yet handed to the kernel are dropped, the peer
+    /// sees FIN (or a reset, if it had sent bytes we never read: that is the kernel's rule).
+    /// </summary>
+    public void CloseNow()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
+        _socket.Dispose();
+        _output.Reader.CancelPendingRead();
+        SignalClosed();
+    }
+
+    /// <summary>
+    /// Closes the connection in order: whatever the application completed the output with is sent (the
+    /// caller completes <c>Transport.Output</c> first), then the socket is closed.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _output.Writer.Complete();
+        await _sendTask.ConfigureAwait(false);
+        _socket.Dispose();
+        await _receiveTask.ConfigureAwait(false);
+        _input.Reader.Complete();
+        SignalClosed();
+        _sender.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        var writer = _input.Writer;
+        try
+        {
+            var waitForData = true;
+            while (true)
+            {
+                if (waitForData)
+                {
+                    // A zero-byte receive waits for readability without holding a buffer, so an idle
+                    // connection costs no pooled memory. Skipped right after a read that filled its
+                    // buffer, because more bytes are then very likely already waiting.
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+                var memory = writer.GetMemory();
+                var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                if (received == 0) break;
+                writer.Advance(received);
+                Volatile.Write(ref _bytesReceived, _bytesReceived + received);
+                waitForData = received < memory.Length;
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled) break;
+            }
+        }
+        catch (SocketException ex) when (IsResetOrClosed(ex.SocketErrorCode))
+        {
+            error = IsAborted ? null : new ConnectionResetException(ex.Message, ex);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed locally: not an error of the peer.
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+        await writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        var reader = _output.Reader;
+        var completedInOrder = false;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled) break;
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    await _sender.SendAsync(_socket, buffer).ConfigureAwait(false);
+                    Volatile.Write(ref _bytesSent, _bytesSent + buffer.Length);
+                }
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    completedInOrder = true;
+                    break;
+                }
+            }
+        }
+        catch (SocketException ex) when (IsResetOrClosed(ex.SocketErrorCode))
+        {
+            error = IsAborted ? null : new ConnectionResetException(ex.Message, ex);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        if (completedInOrder && !IsAborted)
+        {
+            try
+            {
+                // Half-close: the peer reads our FIN after the last byte; we can still receive.
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        await reader.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private void SignalClosed()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static bool IsResetOrClosed(SocketError error) => error is
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or
+        SocketError.OperationAborted or SocketError.Interrupted or SocketError.NetworkReset or
+        SocketError.Disconnecting or SocketError.NotConnected or SocketError.TimedOut;
+}

@@ -1,0 +1,56 @@
+using Junction.Stats;
+
+namespace Junction.Core.Upstream;
+
+/// <summary>A cluster's stats (Envoy's <c>cluster.&lt;name&gt;.*</c>), resolved once per cluster.</summary>
+internal sealed class ClusterStats
+{
+    public ClusterStats(IStatsScope scope)
+    {
+        ConnectionsTotal = scope.Counter("upstream_cx_total");
+        ConnectionsActive = scope.Gauge("upstream_cx_active");
+        ConnectFailures = scope.Counter("upstream_cx_connect_fail");
+        ConnectTimeouts = scope.Counter("upstream_cx_connect_timeout");
+        Overflow = scope.Counter("upstream_cx_overflow");
+        NoneHealthy = scope.Counter("upstream_cx_none_healthy");
+        ConnectionsDestroyed = scope.Counter("upstream_cx_destroy");
+        BytesReceived = scope.Counter("upstream_cx_rx_bytes_total");
+        BytesSent = scope.Counter("upstream_cx_tx_bytes_total");
+        MembershipTotal = scope.Gauge("membership_total");
+        DnsUpdateAttempts = scope.Counter("update_attempt");
+        DnsUpdateSuccesses = scope.Counter("update_success");
+        DnsUpdateFailures = scope.Counter("update_failure");
+        CircuitBreakerOpen = scope.Gauge("circuit_breakers.default.cx_open");
+    }
+
+    public Counter ConnectionsTotal { get; }
+
+    public Gauge ConnectionsActive { get; }
+
+    public Counter ConnectFailures { get; }
+
+    public Counter ConnectTimeouts { get; }
+
+    /// <summary>Connections refused by the max_connections circuit breaker.</summary>
+    public Counter Overflow { get; }
+
+    /// <summary>Connection attempts with no host to pick.</summary>
+    public Counter NoneHealthy { get; }
+
+    public Counter ConnectionsDestroyed { get; }
+
+    public Counter BytesReceived { get; }
+
+    public Counter BytesSent { get; }
+
+    public Gauge MembershipTotal { get; }
+
+    public Counter DnsUpdateAttempts { get; }
+
+    public Counter DnsUpdateSuccesses { get; }
+
+    public Counter DnsUpdateFailures { get; }
+
+    /// <summary>1 while the max_connections breaker is open, else 0.</summary>
+    public Gauge CircuitBreakerOpen { get; }
+}

@@ -1,0 +1,33 @@
+namespace Junction.Core.Upstream;
+
+/// <summary>
+/// An immutable list of a cluster's hosts with its precomputed weight facts. DNS refreshes build a new
+/// set and swap it in; load balancers read whichever set is current.
+/// </summary>
+internal sealed class HostSet
+{
+    public static HostSet Empty { get; } = new(Array.Empty<UpstreamHost>());
+
+    public HostSet(UpstreamHost[] hosts)
+    {
+        Hosts = hosts;
+        long total = 0;
+        var allEqual = true;
+        foreach (var host in hosts)
+        {
+            total += host.Weight;
+            if (host.Weight != hosts[0].Weight) allEqual = false;
+        }
+        TotalWeight = total;
+        WeightsEqual = allEqual;
+    }
+
+    public UpstreamHost[] Hosts { get; }
+
+    public long TotalWeight { get; }
+
+    /// <summary>True when every host has the same weight, which lets balancers skip weighting.</summary>
+    public bool WeightsEqual { get; }
+
+    public int Count => Hosts.Length;
+}

@@ -1,0 +1,23 @@
+using System.Net;
+using Junction.Core.Transport;
+using Junction.Upstream;
+using Microsoft.AspNetCore.Connections;
+
+namespace Junction.Core.Upstream;
+
+/// <summary>An open connection to a host of a cluster; disposing it closes it and settles the accounting.</summary>
+internal sealed class UpstreamConnection(Cluster cluster, UpstreamHost host, SocketConnection transport) : IUpstreamConnection
+{
+    private int _disposed;
+
+    public ConnectionContext Connection => transport;
+
+    public EndPoint Host => host.Address;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await transport.DisposeAsync().ConfigureAwait(false);
+        cluster.OnConnectionClosed(host, transport);
+    }
+}

@@ -1,0 +1,24 @@
+using System.Net;
+
+namespace Junction.Core.Upstream;
+
+/// <summary>One upstream address of a cluster, with its weight and live connection count.</summary>
+internal sealed class UpstreamHost(IPEndPoint address, int weight, string? hostname)
+{
+    private int _activeConnections;
+
+    public IPEndPoint Address { get; } = address;
+
+    /// <summary>The endpoint's <c>load_balancing_weight</c> (at least 1).</summary>
+    public int Weight { get; } = weight;
+
+    /// <summary>The DNS name the address came from, if any (shown by admin).</summary>
+    public string? Hostname { get; } = hostname;
+
+    /// <summary>Open connections to this host; least-request balancing reads it.</summary>
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    public void ConnectionOpened() => Interlocked.Increment(ref _activeConnections);
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+}
