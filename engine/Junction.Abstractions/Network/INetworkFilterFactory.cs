@@ -29,5 +29,8 @@ public interface INetworkFilterFactory
     /// problem through the nodes' <see cref="ConfigNode.Error"/> and calling
     /// <see cref="ConfigMap.RejectUnknownFields"/>. Returns null when the configuration is unusable.
     /// </summary>
-    INetworkFilterProvider? Create(ConfigMap? typedConfig, IFilterFactoryContext context);
+    /// <param name="typedConfig">The entry's <c>typed_config</c> (its <c>@type</c> already read), or null.</param>
+    /// <param name="entry">The filter's entry in <c>filters</c>, for errors about the entry as a whole.</param>
+    /// <param name="context">Clusters, stats and access logs of the configuration being built.</param>
+    INetworkFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IFilterFactoryContext context);
 }

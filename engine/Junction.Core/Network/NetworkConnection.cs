@@ -124,6 +124,16 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
         _input.CancelPendingRead();
     }
 
+    /// <summary>
+    /// Resets the connection now, whatever state it is in (even mid-close, e.g. a flush to a peer that
+    /// stopped reading). Used when a drain period ends.
+    /// </summary>
+    public void Abort()
+    {
+        Close(ConnectionCloseType.AbortReset);
+        _transport.Abort(new ConnectionAbortedException("reset by the proxy"));
+    }
+
     private bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     private async Task ReadLoopAsync()

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using Junction.Configuration;
+using Junction.Core.AccessLog;
+using Junction.Core.Configuration;
+using Junction.Core.Filters;
+using Junction.Core.Network;
+using Junction.Core.Stats;
+using Junction.Core.Transport;
+using Junction.Core.Upstream;
+using Junction.Network;
+using Microsoft.Extensions.Logging;
+
+namespace Junction.Core.Model;
+
+/// <summary>
+/// Builds a <see cref="ProxySnapshot"/> from bound configuration: clusters first (filters refer to
+/// them), then listeners and their filter chains. Every error is reported to the configuration's
+/// diagnostics; the snapshot is returned only when there are none.
+/// </summary>
+internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore stats, AccessLogSinks sinks, ILoggerFactory loggers)
+{
+    // Envoy's listener default (tcp_backlog_size); the kernel caps it at net.core.somaxconn.
+    private const int DefaultBacklog = 1024;
+
+    /// <summary>Loads, binds and builds a bootstrap from YAML text. Null when there were errors.</summary>
+    public ProxySnapshot? Load(string yaml, string fileName, ConfigDiagnostics diagnostics)
+    {
+        var root = ConfigLoader.Load(yaml, fileName, diagnostics);
+        if (root is null) return null;
+        var config = BootstrapBinder.Bind(root);
+        if (config is null || diagnostics.HasErrors) return null;
+        return Build(config, fileName);
+    }
+
+    public ProxySnapshot? Build(BootstrapConfig config, string source)
+    {
+        var diagnostics = config.Node.Diagnostics;
+        var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
+        foreach (var clusterConfig in config.Clusters)
+        {
+            clusters[clusterConfig.Name] = BuildCluster(clusterConfig);
+        }
+        var clusterManager = new ClusterManager(clusters);
+
+        var listeners = new List<ListenerModel>();
+        foreach (var listenerConfig in config.Listeners)
+        {
+            if (BuildListener(listenerConfig, clusterManager, config.Runtime) is { } listener) listeners.Add(listener);
+        }
+        return diagnostics.HasErrors ? null : new ProxySnapshot(source, clusterManager, listeners, config.Admin);
+    }
+
+    private Cluster BuildCluster(ClusterConfig config)
+    {
+        ILoadBalancingPolicy policy = config.LbPolicy switch
+        {
+            LbPolicyKind.Random => new RandomPolicy(),
+            LbPolicyKind.LeastRequest => new LeastRequestPolicy(),
+            _ => new RoundRobinPolicy(),
+        };
+        var logger = loggers.CreateLogger("cluster");
+        var cluster = new Cluster(
+            config.Name,
+            policy,
+            config.ConnectTimeout,
+            config.CircuitBreakers.MaxConnections,
+            new TransportOptions(config.PerConnectionBufferLimitBytes),
+            new ClusterStats(stats.Scope("cluster").Scope(config.Name)),
+            logger);
+
+        if (config.Type == ClusterDiscoveryType.Static)
+        {
+            var hosts = new List<UpstreamHost>();
+            foreach (var endpoint in config.Endpoints)
+            {
+                if (IPAddress.TryParse(endpoint.Address.Address, out var ip))
+                {
+                    hosts.Add(new UpstreamHost(new IPEndPoint(ip, endpoint.Address.Port), endpoint.Weight, null));
+                }
+            }
+            cluster.SetHosts(new HostSet(hosts.ToArray()));
+        }
+        else
+        {
+            var targets = config.Endpoints.Select(e => new DnsTarget(e.Address.Address, e.Address.Port, e.Weight)).ToList();
+            cluster.Resolver = new DnsHostResolver(cluster, targets, config.DnsLookupFamily, config.DnsRefreshRate,
+                logical: config.Type == ClusterDiscoveryType.LogicalDns, logger);
+        }
+        return cluster;
+    }
+
+    private ListenerModel? BuildListener(ListenerConfig config, ClusterManager clusters, RuntimeConfig runtime)
+    {
+        if (!IPAddress.TryParse(config.Address.Address, out var ip)) return null;
+        var statPrefix = config.StatPrefix ?? $"{config.Address.Address}_{config.Address.Port.ToString(CultureInfo.InvariantCulture)}";
+        var listenerStats = new ListenerStats(stats.Scope("listener").Scope(statPrefix));
+
+        long? connectionLimit = null;
+        if (runtime.Values.TryGetValue($"envoy.resource_limits.listener.{config.Name}.connection_limit", out var limit) &&
+            limit.TryGetInt64(out var value))
+        {
+            connectionLimit = value;
+        }
+
+        var context = new FilterFactoryContext(config.Name, clusters, stats, sinks);
+        var providers = new List<INetworkFilterProvider>();
+        foreach (var chain in config.FilterChains)
+        {
+            for (var i = 0; i < chain.Filters.Count; i++)
+            {
+                var filter = chain.Filters[i];
+                var factory = registry.Resolve(filter.Name, filter.TypeUrl);
+                if (factory is null)
+                {
+                    var node = filter.TypedConfig?.Node("@type") ?? filter.Node.Node("name") ?? filter.Node;
+                    node.Error(filter.TypeUrl is not null
+                        ? $"unknown network filter type '{filter.TypeUrl}'"
+                        : $"unknown network filter '{filter.Name}' (known: {string.Join(", ", registry.Names)})");
+                    continue;
+                }
+                var isLast = i == chain.Filters.Count - 1;
+                if (factory.IsTerminal && !isLast)
+                {
+                    filter.Node.Error($"'{factory.Name}' is a terminal filter and must be the last in its chain");
+                }
+                else if (!factory.IsTerminal && isLast)
+                {
+                    filter.Node.Error($"the last filter of a chain must be a terminal filter (such as envoy.filters.network.tcp_proxy), not '{factory.Name}'");
+                }
+                if (factory.Create(filter.TypedConfig, filter.Node, context) is { } provider) providers.Add(provider);
+            }
+        }
+
+        return new ListenerModel(config.Name, new IPEndPoint(ip, config.Address.Port), DualMode: false, DefaultBacklog,
+            config.PerConnectionBufferLimitBytes, connectionLimit, listenerStats, providers);
+    }
+}

@@ -1,0 +1,3 @@
+using Junction.Host;
+
+return await JunctionCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,139 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Junction.Configuration;
+using Junction.Core.AccessLog;
+using Junction.Core.Filters;
+using Junction.Core.Listeners;
+using Junction.Core.Model;
+using Junction.Core.Stats;
+using Junction.Filters;
+using Microsoft.Extensions.Logging;
+
+namespace Junction.Host;
+
+/// <summary>Composes the process: filter registry, stats, configuration, server, signals and drain.</summary>
+internal static class ProxyRunner
+{
+    /// <summary>The name errors and logs use for the built-in configuration.</summary>
+    public const string EmbeddedSource = "<embedded default>";
+
+    /// <summary>Checks a configuration file without binding any socket. Exit code 0 when valid, 1 otherwise.</summary>
+    public static int Validate(string path, TextWriter output, TextWriter errors)
+    {
+        using var loggers = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.None));
+        var diagnostics = new ConfigDiagnostics();
+        var snapshot = LoadSnapshot(path, new StatsStore(), loggers, diagnostics, out var sinks);
+        sinks.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (snapshot is null)
+        {
+            foreach (var error in InFileOrder(diagnostics)) errors.WriteLine(error.ToString());
+            errors.WriteLine($"{path}: {diagnostics.Errors.Count} error(s); the configuration is not valid");
+            return 1;
+        }
+        output.WriteLine($"{path}: configuration OK ({Plural(snapshot.Listeners.Count, "listener")}, {Plural(snapshot.Clusters.Clusters.Count, "cluster")})");
+        return 0;
+    }
+
+    /// <summary>Runs until SIGTERM or SIGINT, then drains. Exit code 0 after a clean shutdown, 1 when it could not start.</summary>
+    public static async Task<int> RunAsync(string? path, LogLevel level, TimeSpan drainTime)
+    {
+        using var loggers = CreateLoggerFactory(level);
+        var logger = loggers.CreateLogger("main");
+        var stats = new StatsStore();
+        var diagnostics = new ConfigDiagnostics();
+        var snapshot = LoadSnapshot(path, stats, loggers, diagnostics, out var sinks);
+        await using var _ = sinks.ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            foreach (var error in InFileOrder(diagnostics)) logger.LogCritical("configuration error: {Error}", error.ToString());
+            logger.LogCritical("refusing to start: {Count} configuration error(s) in {Source}", diagnostics.Errors.Count, path ?? EmbeddedSource);
+            return 1;
+        }
+        logger.LogInformation("junction {Version} starting with {Source}", JunctionCli.Version, path ?? EmbeddedSource);
+        if (snapshot.Admin is not null)
+        {
+            logger.LogWarning("admin.address is accepted but the admin endpoint is not served yet");
+        }
+
+        var shutdown = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        ProxyServer server;
+        try
+        {
+            server = await ProxyServer.StartAsync(snapshot, loggers, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            logger.LogCritical("cannot bind a listener: {Error}", ex.Message);
+            return 1;
+        }
+
+        var signal = await shutdown.Task.ConfigureAwait(false);
+        logger.LogInformation("{Signal} received: shutting down (drain time {DrainTime})", signal, drainTime);
+        var reset = await server.DrainAsync(drainTime).ConfigureAwait(false);
+        await server.DisposeAsync().ConfigureAwait(false);
+        logger.LogInformation("shutdown complete ({Reset} connection(s) reset at the end of the drain)", reset);
+        return 0;
+
+        void OnSignal(PosixSignalContext context)
+        {
+            // Keep the runtime from terminating the process: the drain decides when to exit.
+            context.Cancel = true;
+            shutdown.TrySetResult(context.Signal);
+        }
+    }
+
+    private static ProxySnapshot? LoadSnapshot(string? path, StatsStore stats, ILoggerFactory loggers, ConfigDiagnostics diagnostics, out AccessLogSinks sinks)
+    {
+        sinks = new AccessLogSinks(stats);
+        string yaml;
+        var source = path ?? EmbeddedSource;
+        if (path is null)
+        {
+            yaml = ReadEmbeddedDefault();
+        }
+        else
+        {
+            try
+            {
+                yaml = File.ReadAllText(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                diagnostics.Error(new ConfigMark(path, 1, 1), "", $"cannot read the configuration file: {ex.Message}");
+                return null;
+            }
+        }
+        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters());
+        return new SnapshotBuilder(registry, stats, sinks, loggers).Load(yaml, source, diagnostics);
+    }
+
+    private static string ReadEmbeddedDefault()
+    {
+        using var stream = typeof(ProxyRunner).Assembly.GetManifestResourceStream("default.yaml")
+            ?? throw new InvalidOperationException("the embedded default configuration is missing from this build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(level);
+        builder.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+        });
+        // Logs go to stderr so stdout stays free for access logs.
+        builder.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+    });
+
+    /// <summary>Errors sorted by position, so they read top to bottom like the file.</summary>
+    private static IEnumerable<ConfigError> InFileOrder(ConfigDiagnostics diagnostics) =>
+        diagnostics.Errors.OrderBy(e => e.Mark.Line).ThenBy(e => e.Mark.Column);
+
+    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+}

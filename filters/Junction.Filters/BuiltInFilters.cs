@@ -1,0 +1,16 @@
+using Junction.Filters.DirectResponse;
+using Junction.Filters.TcpProxy;
+using Junction.Network;
+
+namespace Junction.Filters;
+
+/// <summary>The filters that ship with Junction. The host registers these explicitly, by name.</summary>
+public static class BuiltInFilters
+{
+    /// <summary>New instances of every built-in network filter factory.</summary>
+    public static IReadOnlyList<INetworkFilterFactory> NetworkFilters() => new INetworkFilterFactory[]
+    {
+        new TcpProxyFactory(),
+        new DirectResponseFactory(),
+    };
+}
