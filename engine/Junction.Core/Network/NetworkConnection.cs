@@ -37,12 +37,15 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     private readonly NetworkData _writeData = new();
     private readonly TaskCompletionSource<ConnectionCloseType> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
+    // Serialises use of the output pipe (PipeWriter is single-writer): a producer's write and flush,
+    // and the close path's completion of the pipe, never overlap. Uncontended, it costs no allocation.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     // Index of the read filter to resume from after ContinueReading, or -1.
     private int _resumeIndex = -1;
     // Read filters that have not yet continued past OnNewConnectionAsync: no data flows until this is 0.
     private int _pendingNewConnection;
-    private bool _inputEnded;
+    private int _inputEnded;
     private int _outputEnded;
     private int _closing;
 
@@ -183,7 +186,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
 
             if (endOfStream && _pendingNewConnection == 0)
             {
-                _inputEnded = true;
+                Interlocked.Exchange(ref _inputEnded, 1);
                 CloseIfBothDirectionsEnded();
                 return;
             }
@@ -247,26 +250,48 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
             data = _writeData.Buffer;
         }
 
-        foreach (var segment in data)
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _output.Write(segment.Span);
-        }
-        Info.AddBytesSent(data.Length);
-        var flush = await _output.FlushAsync().ConfigureAwait(false);
-        if (flush.IsCompleted) return false;
-        if (endOfStream)
-        {
-            Volatile.Write(ref _outputEnded, 1);
+            if (Volatile.Read(ref _outputEnded) != 0) return false;
+            foreach (var segment in data)
+            {
+                _output.Write(segment.Span);
+            }
+            Info.AddBytesSent(data.Length);
+            var flush = await _output.FlushAsync().ConfigureAwait(false);
+            if (flush.IsCompleted) return false;
+            if (!endOfStream) return true;
             // Completing the output makes the transport send FIN after the last byte.
+            Interlocked.Exchange(ref _outputEnded, 1);
             await _output.CompleteAsync().ConfigureAwait(false);
-            CloseIfBothDirectionsEnded();
         }
+        finally
+        {
+            _writeLock.Release();
+        }
+        CloseIfBothDirectionsEnded();
         return true;
+    }
+
+    /// <summary>Completes the output pipe once no producer is using it; later writes return false.</summary>
+    private async Task CompleteOutputAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Interlocked.Exchange(ref _outputEnded, 1);
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     private void CloseIfBothDirectionsEnded()
     {
-        if (Volatile.Read(ref _outputEnded) != 0 && Volatile.Read(ref _inputEnded))
+        if (Volatile.Read(ref _outputEnded) != 0 && Volatile.Read(ref _inputEnded) != 0)
         {
             Close(ConnectionCloseType.FlushWrite);
         }
@@ -279,14 +304,18 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
             switch (type)
             {
                 case ConnectionCloseType.FlushWrite:
-                    await _output.CompleteAsync().ConfigureAwait(false);
-                    if (!_inputEnded) await DrainInputAsync().ConfigureAwait(false);
+                    // Waits for a producer's pending flush: everything written goes out before FIN.
+                    await CompleteOutputAsync().ConfigureAwait(false);
+                    if (Volatile.Read(ref _inputEnded) == 0) await DrainInputAsync().ConfigureAwait(false);
                     break;
                 case ConnectionCloseType.NoFlush:
+                    // Closing the socket first fails any pending flush, so the lock is free soon.
                     _transport.CloseNow();
+                    await CompleteOutputAsync().ConfigureAwait(false);
                     break;
                 default:
                     _transport.Abort(new ConnectionAbortedException("reset by the proxy"));
+                    await CompleteOutputAsync().ConfigureAwait(false);
                     break;
             }
             await _transport.DisposeAsync().ConfigureAwait(false);
