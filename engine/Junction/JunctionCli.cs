@@ -40,12 +40,21 @@ internal static class JunctionCli
         };
         validate.SetAction(parse => ProxyRunner.Validate(parse.GetValue(validateConfig)!.ToString(), Console.Out, Console.Error));
 
-        var run = new Command("run", "Run the proxy (the default command).") { config, logLevel, drainTime };
+        // The run options are recursive on the root, so `junction -c F` and `junction run -c F` both work
+        // and each option is defined (and its errors reported) once.
+        config.Recursive = true;
+        logLevel.Recursive = true;
+        drainTime.Recursive = true;
+        var run = new Command("run", "Run the proxy (the default command).");
         run.SetAction((parse, token) => Run(parse, config, logLevel, drainTime));
 
         var root = new RootCommand("Junction: an Envoy-class L4/L7 proxy.") { config, logLevel, drainTime, run, validate };
         root.SetAction((parse, token) => Run(parse, config, logLevel, drainTime));
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        // ProxyRunner handles SIGTERM and SIGINT itself and drains for up to --drain-time. Left on,
+        // System.CommandLine's own handler would end InvokeAsync with exit code 143 (130 for SIGINT) two
+        // seconds after the signal, cutting every longer drain short.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
     }
 
     private static Task<int> Run(ParseResult parse, Option<FileInfo?> config, Option<string> logLevel, Option<string> drainTime)

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Junction.Configuration;
 using Junction.Core.AccessLog;
@@ -64,9 +63,9 @@ internal static class ProxyRunner
         {
             server = await ProxyServer.StartAsync(snapshot, loggers, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (SocketException ex)
+        catch (ListenerBindException ex)
         {
-            logger.LogCritical("cannot bind a listener: {Error}", ex.Message);
+            logger.LogCritical("{Error}", ex.Message);
             return 1;
         }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Junction.Core.Model;
 using Microsoft.Extensions.Logging;
 
@@ -33,7 +34,15 @@ internal sealed class ProxyServer : IAsyncDisposable
         {
             foreach (var model in snapshot.Listeners)
             {
-                var listener = ActiveListener.Start(model, loggers.CreateLogger("listener"));
+                ActiveListener listener;
+                try
+                {
+                    listener = ActiveListener.Start(model, loggers.CreateLogger("listener"));
+                }
+                catch (SocketException ex)
+                {
+                    throw new ListenerBindException(model.Name, model.Address, ex);
+                }
                 server._listeners.Add(listener);
                 logger.LogInformation("listener '{Listener}' listening on {Address}", model.Name, listener.BoundAddress);
             }

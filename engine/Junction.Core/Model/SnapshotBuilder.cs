@@ -28,9 +28,10 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
     {
         var root = ConfigLoader.Load(yaml, fileName, diagnostics);
         if (root is null) return null;
+        // Build even when binding found errors: filter factories then report problems inside their
+        // typed configs too, so one run lists every error in the file. Build returns null on any error.
         var config = BootstrapBinder.Bind(root);
-        if (config is null || diagnostics.HasErrors) return null;
-        return Build(config, fileName);
+        return config is null ? null : Build(config, fileName);
     }
 
     public ProxySnapshot? Build(BootstrapConfig config, string source)
@@ -74,7 +75,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             var hosts = new List<UpstreamHost>();
             foreach (var endpoint in config.Endpoints)
             {
-                if (IPAddress.TryParse(endpoint.Address.Address, out var ip))
+                if (IPAddress.TryParse(endpoint.Address.Address, out var ip) && endpoint.Address.Port is >= 0 and <= IPEndPoint.MaxPort)
                 {
                     hosts.Add(new UpstreamHost(new IPEndPoint(ip, endpoint.Address.Port), endpoint.Weight, null));
                 }
@@ -92,7 +93,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
 
     private ListenerModel? BuildListener(ListenerConfig config, ClusterManager clusters, RuntimeConfig runtime)
     {
-        if (!IPAddress.TryParse(config.Address.Address, out var ip)) return null;
+        if (!IPAddress.TryParse(config.Address.Address, out var ip) || config.Address.Port is < 0 or > IPEndPoint.MaxPort) return null;
         var statPrefix = config.StatPrefix ?? $"{config.Address.Address}_{config.Address.Port.ToString(CultureInfo.InvariantCulture)}";
         var listenerStats = new ListenerStats(stats.Scope("listener").Scope(statPrefix));
 
