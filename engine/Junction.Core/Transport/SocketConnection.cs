@@ -31,6 +31,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
     private Task _sendTask = Task.CompletedTask;
     private int _aborted;
     private int _disposed;
+    private int _sendShutdown;
     private long _bytesReceived;
     private long _bytesSent;
 
@@ -113,10 +114,25 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
     public void CloseNow()
     {
         if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
+        try
+        {
+            // On Linux, .NET turns disposing a socket with an operation pending (the receive loop always
+            // has one) into a reset, unless its send side was shut down first.
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
         _socket.Dispose();
         _output.Reader.CancelPendingRead();
         SignalClosed();
     }
+
+    /// <summary>Completes when the send loop has ended (everything sent and FIN, or an error).</summary>
+    public Task WaitForSendCompletedAsync() => _sendTask;
 
     /// <summary>
     /// Closes the connection in order: whatever the application completed the output with is sent (the
@@ -128,8 +144,10 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         _output.Writer.Complete();
         await _sendTask.ConfigureAwait(false);
         _socket.Dispose();
-        await _receiveTask.ConfigureAwait(false);
+        // The application reads no more. Completing the input first also frees a receive loop that is
+        // waiting for room in a full input pipe; awaiting it before that would wait forever.
         _input.Reader.Complete();
+        await _receiveTask.ConfigureAwait(false);
         SignalClosed();
         _sender.Dispose();
     }
@@ -152,7 +170,11 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
                 }
                 var memory = writer.GetMemory();
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
-                if (received == 0) break;
+                if (received == 0)
+                {
+                    if (!IsAborted && ReadEndWasReset()) error = new ConnectionResetException("Connection reset by peer");
+                    break;
+                }
                 writer.Advance(received);
                 Volatile.Write(ref _bytesReceived, _bytesReceived + received);
                 waitForData = received < memory.Length;
@@ -217,6 +239,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
             try
             {
                 // Half-close: the peer reads our FIN after the last byte; we can still receive.
+                Volatile.Write(ref _sendShutdown, 1);
                 _socket.Shutdown(SocketShutdown.Send);
             }
             catch (SocketException)
@@ -237,6 +260,30 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         }
         catch (ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Tells a reset from a FIN after a read returned 0. The kernel reports a reset's error to one call only,
+    /// and when a concurrent send takes it the read just sees the end of the stream. With our send side still
+    /// open, a FIN leaves the socket in CLOSE_WAIT while a reset leaves it in CLOSE. After our own FIN both
+    /// end in CLOSE, so a reset then still reads as a FIN. Linux only; elsewhere always false.
+    /// </summary>
+    private bool ReadEndWasReset()
+    {
+        const int IpProtoTcp = 6;
+        const int TcpInfo = 11;
+        const byte TcpClose = 7;
+        if (!OperatingSystem.IsLinux() || Volatile.Read(ref _sendShutdown) != 0) return false;
+        // tcpi_state is the first byte of struct tcp_info; the kernel copies only as much as asked for.
+        Span<byte> info = stackalloc byte[1];
+        try
+        {
+            return _socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info) == 1 && info[0] == TcpClose;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

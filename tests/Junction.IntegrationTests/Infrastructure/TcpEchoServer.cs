@@ -14,10 +14,11 @@ internal sealed class TcpEchoServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _accepted;
 
-    public TcpEchoServer()
+    public TcpEchoServer(IPAddress? address = null)
     {
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        address ??= IPAddress.Loopback;
+        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(address, 0));
         _listener.Listen(512);
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _acceptLoop = AcceptLoopAsync();
