@@ -10,10 +10,15 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 dotnet build Engine.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
-dotnet test Engine.sln -c Release --no-build -nologo \
-  --logger "trx" --results-directory "$results" \
-  --blame-hang-timeout 10m -- RunConfiguration.TestSessionTimeout=2400000
-status=$?
+# One project at a time, each with its own results file: parallel projects would share the two
+# cores with timing-sensitive tests, and same-second trx names could overwrite each other.
+status=0
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --blame-hang-timeout 10m -- RunConfiguration.TestSessionTimeout=2400000 || status=1
+done
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

@@ -19,7 +19,8 @@ internal sealed record BootstrapConfig(
 internal sealed record AdminConfig(SocketAddressConfig Address, ConfigMap Node);
 
 /// <summary><c>address.socket_address</c>: an IP literal (or a host name where DNS is allowed) and a port.</summary>
-internal sealed record SocketAddressConfig(string Address, int Port, ConfigNode Node);
+/// <remarks><paramref name="Ipv4Compat"/>: an IPv6 wildcard listener also accepts IPv4 (a dual-mode socket).</remarks>
+internal sealed record SocketAddressConfig(string Address, int Port, ConfigNode Node, bool Ipv4Compat = false);
 
 /// <summary>One entry of <c>static_resources.listeners</c>.</summary>
 internal sealed record ListenerConfig(
@@ -28,6 +29,7 @@ internal sealed record ListenerConfig(
     string? StatPrefix,
     IReadOnlyList<FilterChainConfig> FilterChains,
     int PerConnectionBufferLimitBytes,
+    int Backlog,
     ConfigMap Node);
 
 /// <summary>One entry of <c>filter_chains</c>.</summary>

@@ -14,7 +14,7 @@ internal static class ListenerBinder
         "listener_filters", "use_original_dst", "transport_socket", "default_filter_chain",
         "connection_balance_config", "enable_reuse_port", "socket_options", "listener_filters_timeout",
         "continue_on_listener_filters_timeout", "udp_listener_config", "access_log", "additional_addresses",
-        "bind_to_port", "freebind", "transparent", "drain_type", "tcp_backlog_size", "tcp_fast_open_queue_length",
+        "bind_to_port", "freebind", "transparent", "drain_type", "tcp_fast_open_queue_length",
     ];
 
     /// <summary>
@@ -61,6 +61,9 @@ internal static class ListenerBinder
         return result;
     }
 
+    /// <summary>Envoy's default <c>tcp_backlog_size</c>.</summary>
+    public const int DefaultBacklog = 1024;
+
     private static ListenerConfig? Bind(ConfigMap map)
     {
         var name = map.String("name", required: true);
@@ -68,13 +71,15 @@ internal static class ListenerBinder
         var statPrefix = map.String("stat_prefix");
         var filterChains = BindFilterChains(map);
         var bufferLimit = map.Int32("per_connection_buffer_limit_bytes", DefaultBufferLimitBytes, min: 1);
+        // The kernel caps the accept queue at net.core.somaxconn whatever is asked for.
+        var backlog = map.Int32("tcp_backlog_size", DefaultBacklog, min: 1);
         // Envoy uses traffic_direction only to label tracing spans and stats; it changes no behaviour.
         map.Choice("traffic_direction", 0, ("UNSPECIFIED", 0), ("INBOUND", 1), ("OUTBOUND", 2));
         foreach (var field in UnsupportedFields) map.Unsupported(field);
         map.RejectUnknownFields();
 
         if (name is null || address is null) return null;
-        return new ListenerConfig(name, address, statPrefix, filterChains, bufferLimit, map);
+        return new ListenerConfig(name, address, statPrefix, filterChains, bufferLimit, backlog, map);
     }
 
     private static List<FilterChainConfig> BindFilterChains(ConfigMap listener)

@@ -35,8 +35,8 @@ internal static class SocketAddressBinder
         var protocol = socket.Choice("protocol", ProtocolType.Tcp, ("TCP", ProtocolType.Tcp), ("UDP", ProtocolType.Udp));
         if (protocol == ProtocolType.Udp) socket.Node("protocol")!.Error("UDP is not supported");
 
-        // ipv4_compat only matters for IPv6 listeners that also accept IPv4; dual-mode sockets do that already.
-        socket.Bool("ipv4_compat", false);
+        // ipv4_compat: an IPv6 listener (normally "::") that also accepts IPv4 connections.
+        var ipv4Compat = socket.Bool("ipv4_compat", false);
         socket.Unsupported("named_port", "use port_value");
         socket.Unsupported("resolver_name");
         socket.RejectUnknownFields();
@@ -48,7 +48,7 @@ internal static class SocketAddressBinder
             socket.Node("address")!.Error(hostNameHint is null ? message : message + "; " + hostNameHint);
             return null;
         }
-        return new SocketAddressConfig(host, port, socket);
+        return new SocketAddressConfig(host, port, socket, ipv4Compat);
     }
 
     /// <summary>

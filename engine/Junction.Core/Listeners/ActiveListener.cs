@@ -157,9 +157,11 @@ internal sealed class ActiveListener : IAsyncDisposable
         {
             stats.BytesReceived.Add(transport.BytesReceived);
             stats.BytesSent.Add(transport.BytesSent);
+            // Leave the set the connection limit counts before the gauge drops, so a client that sees
+            // the gauge fall can always connect.
+            _connections.TryRemove(connection.Id, out _);
             stats.ConnectionsActive.Decrement();
             stats.ConnectionsDestroyed.Increment();
-            _connections.TryRemove(connection.Id, out _);
             if (_stopped && _connections.IsEmpty) _allClosed.TrySetResult();
         }
     }

@@ -20,9 +20,6 @@ namespace Junction.Core.Model;
 /// </summary>
 internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore stats, AccessLogSinks sinks, ILoggerFactory loggers)
 {
-    // Envoy's listener default (tcp_backlog_size); the kernel caps it at net.core.somaxconn.
-    private const int DefaultBacklog = 1024;
-
     /// <summary>Loads, binds and builds a bootstrap from YAML text. Null when there were errors.</summary>
     public ProxySnapshot? Load(string yaml, string fileName, ConfigDiagnostics diagnostics)
     {
@@ -133,7 +130,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             }
         }
 
-        return new ListenerModel(config.Name, new IPEndPoint(ip, config.Address.Port), DualMode: false, DefaultBacklog,
+        return new ListenerModel(config.Name, new IPEndPoint(ip, config.Address.Port), config.Address.Ipv4Compat, config.Backlog,
             config.PerConnectionBufferLimitBytes, connectionLimit, listenerStats, providers);
     }
 }

@@ -25,6 +25,10 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     // our last bytes before the kernel would answer its unread data with a reset (Envoy's delayed close).
     private static readonly TimeSpan s_delayedCloseTimeout = TimeSpan.FromSeconds(1);
 
+    // How long a FlushWrite close may take in all before the connection is reset instead: a peer that
+    // stopped reading must not hold a closing connection (and its upstream) open until the drain ends.
+    private static readonly TimeSpan s_flushCloseTimeout = TimeSpan.FromSeconds(10);
+
     private readonly SocketConnection _transport;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -259,7 +263,18 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
                 _output.Write(segment.Span);
             }
             Info.AddBytesSent(data.Length);
-            var flush = await _output.FlushAsync().ConfigureAwait(false);
+            FlushResult flush;
+            try
+            {
+                flush = await _output.FlushAsync().ConfigureAwait(false);
+            }
+            catch (ConnectionResetException)
+            {
+                // The send loop failed because the peer reset: the downstream ended this, not the upstream.
+                Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+                Close(ConnectionCloseType.AbortReset);
+                return false;
+            }
             if (flush.IsCompleted) return false;
             if (!endOfStream) return true;
             // Completing the output makes the transport send FIN after the last byte.
@@ -304,9 +319,12 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
             switch (type)
             {
                 case ConnectionCloseType.FlushWrite:
-                    // Waits for a producer's pending flush: everything written goes out before FIN.
-                    await CompleteOutputAsync().ConfigureAwait(false);
-                    if (Volatile.Read(ref _inputEnded) == 0) await DrainInputAsync().ConfigureAwait(false);
+                    var flushed = FlushAndDrainAsync();
+                    if (await Task.WhenAny(flushed, Task.Delay(s_flushCloseTimeout)).ConfigureAwait(false) != flushed)
+                    {
+                        _transport.Abort(new ConnectionAbortedException("close flush timed out"));
+                        await flushed.ConfigureAwait(false);
+                    }
                     break;
                 case ConnectionCloseType.NoFlush:
                     // Closing the socket first fails any pending flush, so the lock is free soon.
@@ -336,6 +354,15 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
                 _logger.LogWarning(ex, "connection {Id}: a close callback failed", Id);
             }
         }
+    }
+
+    /// <summary>Sends everything written and FIN, then reads out the peer's last bytes.</summary>
+    private async Task FlushAndDrainAsync()
+    {
+        // Waits for a producer's pending flush: everything written goes out before FIN.
+        await CompleteOutputAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _inputEnded) == 0) await DrainInputAsync().ConfigureAwait(false);
+        await _transport.WaitForSendCompletedAsync().ConfigureAwait(false);
     }
 
     /// <summary>Reads and discards until the peer closes or the delayed-close timeout passes.</summary>
