@@ -33,4 +33,19 @@ public enum ResponseFlags
 
     /// <summary>DC: the downstream connection was terminated (reset).</summary>
     DownstreamConnectionTermination = 1 << 7,
+
+    /// <summary>UR: the upstream reset or closed the connection before the response was complete.</summary>
+    UpstreamRemoteReset = 1 << 8,
+
+    /// <summary>UT: the route timeout passed before the upstream responded.</summary>
+    UpstreamRequestTimeout = 1 << 9,
+
+    /// <summary>DPE: the downstream request broke the protocol (malformed, ambiguous framing, over limits).</summary>
+    DownstreamProtocolError = 1 << 10,
+
+    /// <summary>UPE: the upstream response broke the protocol.</summary>
+    UpstreamProtocolError = 1 << 11,
+
+    /// <summary>NC: the cluster the route chose does not exist.</summary>
+    NoClusterFound = 1 << 12,
 }

@@ -12,4 +12,16 @@ public interface IUpstreamCluster
     /// exceptions; each is counted in the cluster's stats.
     /// </summary>
     ValueTask<UpstreamConnectResult> ConnectAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Picks a host with the cluster's load balancer, without connecting: for protocols that pool
+    /// connections per host. Null when the cluster has no host (counted as none-healthy).
+    /// </summary>
+    IUpstreamHost? ChooseHost();
+
+    /// <summary>
+    /// Opens a TCP connection to <paramref name="host"/> (one of this cluster's), within the cluster's
+    /// <c>connect_timeout</c> and <c>max_connections</c>, counted in the cluster's stats.
+    /// </summary>
+    ValueTask<UpstreamConnectResult> ConnectAsync(IUpstreamHost host, CancellationToken cancellationToken);
 }

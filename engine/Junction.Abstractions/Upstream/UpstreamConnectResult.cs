@@ -21,7 +21,7 @@ public enum UpstreamFailure
     ConnectTimeout,
 }
 
-/// <summary>The outcome of <see cref="IUpstreamCluster.ConnectAsync"/>.</summary>
+/// <summary>The outcome of <c>IUpstreamCluster.ConnectAsync</c>.</summary>
 /// <param name="Connection">The connection; null unless <paramref name="Failure"/> is <see cref="UpstreamFailure.None"/>.</param>
 /// <param name="Failure">What went wrong, if anything.</param>
 /// <param name="Host">The host that was tried, when one was picked.</param>

@@ -120,6 +120,11 @@ internal static class LogFormatter
         (ResponseFlags.StreamIdleTimeout, "SI"),
         (ResponseFlags.UpstreamConnectionTermination, "UC"),
         (ResponseFlags.DownstreamConnectionTermination, "DC"),
+        (ResponseFlags.UpstreamRemoteReset, "UR"),
+        (ResponseFlags.UpstreamRequestTimeout, "UT"),
+        (ResponseFlags.DownstreamProtocolError, "DPE"),
+        (ResponseFlags.UpstreamProtocolError, "UPE"),
+        (ResponseFlags.NoClusterFound, "NC"),
     };
 
     /// <summary>Envoy prints flags as their short codes joined by commas, or <c>-</c> for none.</summary>

@@ -47,14 +47,29 @@ internal sealed class Cluster : IUpstreamCluster
         Stats.MembershipTotal.Set(hosts.Count);
     }
 
-    public async ValueTask<UpstreamConnectResult> ConnectAsync(CancellationToken cancellationToken)
+    public ValueTask<UpstreamConnectResult> ConnectAsync(CancellationToken cancellationToken)
     {
         var host = _policy.Pick(_hosts);
         if (host is null)
         {
             Stats.NoneHealthy.Increment();
-            return new UpstreamConnectResult(null, UpstreamFailure.NoHealthyUpstream, null);
+            return ValueTask.FromResult(new UpstreamConnectResult(null, UpstreamFailure.NoHealthyUpstream, null));
         }
+        return ConnectAsync(host, cancellationToken);
+    }
+
+    public IUpstreamHost? ChooseHost()
+    {
+        var host = _policy.Pick(_hosts);
+        if (host is null) Stats.NoneHealthy.Increment();
+        return host;
+    }
+
+    public ValueTask<UpstreamConnectResult> ConnectAsync(IUpstreamHost host, CancellationToken cancellationToken) =>
+        ConnectAsync((UpstreamHost)host, cancellationToken);
+
+    private async ValueTask<UpstreamConnectResult> ConnectAsync(UpstreamHost host, CancellationToken cancellationToken)
+    {
         if (!TryAcquireConnectionSlot())
         {
             Stats.Overflow.Increment();

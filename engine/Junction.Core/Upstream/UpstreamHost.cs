@@ -3,7 +3,7 @@ using System.Net;
 namespace Junction.Core.Upstream;
 
 /// <summary>One upstream address of a cluster, with its weight and live connection count.</summary>
-internal sealed class UpstreamHost(IPEndPoint address, int weight, string? hostname)
+internal sealed class UpstreamHost(IPEndPoint address, int weight, string? hostname) : Junction.Upstream.IUpstreamHost
 {
     private int _activeConnections;
 

@@ -88,4 +88,6 @@ internal enum Http1RejectReason : byte
     UnsupportedTransferEncoding,
     /// <summary>Transfer-Encoding in an HTTP/1.0 message (RFC 9112 §6.1: the framing is faulty).</summary>
     TransferEncodingInHttp10,
+    /// <summary>An HTTP/1.1 request without a Host field, or with more than one (RFC 9112 §3.2). 400.</summary>
+    InvalidHost,
 }

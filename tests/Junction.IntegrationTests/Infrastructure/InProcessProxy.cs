@@ -38,7 +38,7 @@ internal sealed class InProcessProxy : IAsyncDisposable
         var loggers = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Warning));
         var stats = new StatsStore();
         var sinks = new AccessLogSinks(stats);
-        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters());
+        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters()).Add(new Junction.Http.ConnectionManager.HttpConnectionManagerFactory());
         var diagnostics = new ConfigDiagnostics();
         var snapshot = new SnapshotBuilder(registry, stats, sinks, loggers).Load(yaml, "test.yaml", diagnostics);
         if (snapshot is null)

@@ -1,0 +1,31 @@
+using Junction.Http.Http1;
+using Junction.Http.Upstream;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>The state of one request/response exchange while it spans several reads.</summary>
+internal sealed class Exchange(HttpStreamInfo info, Http1BodyFraming framing)
+{
+    public HttpStreamInfo Info { get; } = info;
+
+    /// <summary>How the request body is framed.</summary>
+    public Http1BodyFraming RequestFraming { get; } = framing;
+
+    /// <summary>True once routing ran and the request head was handled.</summary>
+    public bool Started { get; set; }
+
+    /// <summary>Bytes of a Content-Length request body not yet forwarded.</summary>
+    public long BodyRemaining { get; set; }
+
+    public RouteOutcome Route;
+
+    public Http1UpstreamConnection? Upstream { get; set; }
+
+    public Http1ConnectionPool? Pool { get; set; }
+
+    /// <summary>True once response bytes have gone to the client: errors after that can only reset.</summary>
+    public bool ResponseStarted { get; set; }
+
+    /// <summary>The request body had bytes the proxy did not read (a local reply came first): close after.</summary>
+    public bool BodyUnread { get; set; }
+}

@@ -1,0 +1,271 @@
+using System.Buffers;
+using System.Text;
+using System.Net;
+using Junction.AccessLog;
+using Junction.Http.Http1;
+using Junction.Http.Upstream;
+using Junction.Network;
+using Junction.Upstream;
+
+namespace Junction.Http.ConnectionManager;
+
+internal sealed partial class Http1ServerConnection
+{
+    /// <summary>Routes the request whose head was just parsed and, when it is forwarded, sends its head upstream.</summary>
+    private async ValueTask StartExchangeAsync(Exchange exchange, NetworkData data, bool endOfStream)
+    {
+        exchange.Started = true;
+        exchange.Route = provider.Route(_request, Connection);
+        exchange.Info.Route = exchange.Route.RouteName;
+        var hasBody = exchange.RequestFraming.Kind != Http1BodyKind.None;
+        ref var route = ref exchange.Route;
+        switch (route.Kind)
+        {
+            case RouteOutcomeKind.NoRoute:
+                provider.Stats.NoRoute.Increment();
+                exchange.Info.SetFlag(ResponseFlags.NoRouteFound);
+                await LocalReplyAsync(exchange, 404, null).ConfigureAwait(false);
+                return;
+            case RouteOutcomeKind.NoCluster:
+                provider.Stats.NoCluster.Increment();
+                exchange.Info.SetFlag(ResponseFlags.NoClusterFound);
+                await LocalReplyAsync(exchange, 503, null).ConfigureAwait(false);
+                return;
+            case RouteOutcomeKind.DirectResponse:
+                await LocalReplyAsync(exchange, route.Status, route.Body.Length == 0 ? null : route.Body).ConfigureAwait(false);
+                return;
+            case RouteOutcomeKind.Redirect:
+                await LocalReplyAsync(exchange, route.Status, null, route.Location).ConfigureAwait(false);
+                return;
+        }
+
+        var cluster = route.Cluster!;
+        exchange.Info.UpstreamCluster = cluster.Name;
+        var host = cluster.ChooseHost();
+        if (host is null)
+        {
+            exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
+            await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
+            return;
+        }
+        exchange.Info.UpstreamHost = host.Address;
+        if (route.AutoHostRewrite) route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
+        var pool = Http1ConnectionPool.For(host, provider.Limits);
+        var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed).ConfigureAwait(false);
+        if (upstream is null)
+        {
+            exchange.Info.SetFlag(result.Failure == UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);
+            var body = result.Failure == UpstreamFailure.Overflow
+                ? "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray()
+                : "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray();
+            await LocalReplyAsync(exchange, 503, body).ConfigureAwait(false);
+            return;
+        }
+        exchange.Upstream = upstream;
+        exchange.Pool = pool;
+        exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
+
+        if (_request.ExpectsContinue && hasBody)
+        {
+            // The proxy answers Expect: 100-continue itself (and does not forward it), as Envoy does by
+            // default: the client sends its body now and the proxy streams it upstream.
+            await Connection.WriteAsync(new ReadOnlySequence<byte>("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()), false).ConfigureAwait(false);
+        }
+
+        WriteRequestHead(exchange, upstream.Output);
+        exchange.BodyRemaining = exchange.RequestFraming.Kind == Http1BodyKind.ContentLength ? exchange.RequestFraming.ContentLength : 0;
+        await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+    }
+
+    /// <summary>Forwards the request body bytes available now; once the body is complete, relays the response.</summary>
+    private async ValueTask ForwardRequestBodyAsync(Exchange exchange, NetworkData data, bool endOfStream)
+    {
+        var upstream = exchange.Upstream!;
+        var output = upstream.Output;
+        var complete = false;
+        switch (exchange.RequestFraming.Kind)
+        {
+            case Http1BodyKind.ContentLength:
+                var take = Math.Min(exchange.BodyRemaining, data.Length);
+                if (take > 0)
+                {
+                    output.WriteSequence(data.Buffer.Slice(0, take));
+                    data.Consume(take);
+                    exchange.BodyRemaining -= take;
+                }
+                complete = exchange.BodyRemaining == 0;
+                break;
+            case Http1BodyKind.Chunked:
+                complete = ReencodeRequestChunks(data, output);
+                break;
+            default:
+                complete = true;
+                break;
+        }
+
+        FlushResultOrFailure flush = await FlushUpstreamAsync(output).ConfigureAwait(false);
+        if (flush == FlushResultOrFailure.Failed)
+        {
+            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+            return;
+        }
+        if (complete)
+        {
+            await RelayResponseAsync(exchange).ConfigureAwait(false);
+        }
+        else if (endOfStream)
+        {
+            // The client ended inside its body: the upstream gets a truncated request, so reset it.
+            exchange.BodyUnread = true;
+        }
+    }
+
+    private bool ReencodeRequestChunks(NetworkData data, IBufferWriter<byte> output)
+    {
+        var reader = new SequenceReader<byte>(data.Buffer);
+        var trailers = new ChunkTrailerWriter(output);
+        var complete = false;
+        while (true)
+        {
+            var result = _requestChunks.Decode(ref reader, ref trailers, out var chunk);
+            if (result == Http1ChunkedResult.Data)
+            {
+                output.WriteHex(chunk.Length);
+                output.Write("\r\n"u8);
+                foreach (var segment in chunk) output.Write(segment.Span);
+                output.Write("\r\n"u8);
+                continue;
+            }
+            complete = result == Http1ChunkedResult.Complete;
+            break;
+        }
+        data.Consume(reader.Consumed);
+        return complete;
+    }
+
+    private enum FlushResultOrFailure : byte
+    {
+        Flushed,
+        Failed,
+    }
+
+    private static async ValueTask<FlushResultOrFailure> FlushUpstreamAsync(System.IO.Pipelines.PipeWriter output)
+    {
+        try
+        {
+            var flush = await output.FlushAsync().ConfigureAwait(false);
+            return flush.IsCompleted ? FlushResultOrFailure.Failed : FlushResultOrFailure.Flushed;
+        }
+        catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or InvalidOperationException or System.IO.IOException)
+        {
+            return FlushResultOrFailure.Failed;
+        }
+    }
+
+    /// <summary>
+    /// Writes the request line and headers to the upstream: the client's fields as they arrived, minus
+    /// hop-by-hop ones, plus the proxy's own (x-forwarded-for, x-forwarded-proto, x-request-id) and the
+    /// body framing the proxy decided. Every value written comes from a parsed field (no CR or LF can be
+    /// in one) or from configuration validated at load, so nothing can inject a line.
+    /// </summary>
+    private void WriteRequestHead(Exchange exchange, IBufferWriter<byte> output)
+    {
+        ref var route = ref exchange.Route;
+        output.Write(_request.MethodBytes);
+        output.Write(" "u8);
+        output.Write(route.RewrittenTarget is { } target ? target : _request.Target);
+        output.Write(" HTTP/1.1\r\n"u8);
+
+        var xffIndex = -1;
+        var hasRequestId = false;
+        var hasProto = false;
+        for (var i = 0; i < _request.FieldCount; i++)
+        {
+            ref var field = ref _request.Field(i);
+            if (field.Dropped) continue;
+            var name = _request.Name(i);
+            if (HeaderMutationWriter.Replaces(name, route.RequestMutations, route.ClusterRequestMutations)) continue;
+            if (field.Known == KnownHeader.Host && route.RewrittenHost is { } host)
+            {
+                output.WriteField("host"u8, host);
+                continue;
+            }
+            if (Ascii.EqualsIgnoreCase(name, "x-forwarded-for"u8))
+            {
+                // Written once below, with the client's address appended when configured.
+                if (xffIndex < 0) xffIndex = i;
+                continue;
+            }
+            if (Ascii.EqualsIgnoreCase(name, "x-forwarded-proto"u8))
+            {
+                if (provider.UseRemoteAddress) continue;
+                hasProto = true;
+            }
+            if (Ascii.EqualsIgnoreCase(name, "x-request-id"u8)) hasRequestId = true;
+            output.WriteField(name, _request.Value(i));
+        }
+
+        HeaderMutationWriter.WriteAdditions(output, _request, route.ClusterRequestMutations, route.RequestMutations);
+        WriteForwardedFor(output, xffIndex);
+        if (!hasProto) output.WriteField("x-forwarded-proto"u8, "http"u8);
+        if (!hasRequestId && provider.GenerateRequestId)
+        {
+            Span<byte> id = stackalloc byte[36];
+            Guid.NewGuid().TryFormat(id, out _);
+            output.WriteField("x-request-id"u8, id);
+        }
+
+        switch (exchange.RequestFraming.Kind)
+        {
+            case Http1BodyKind.ContentLength:
+                output.Write("content-length: "u8);
+                output.WriteNumber(exchange.RequestFraming.ContentLength);
+                output.Write("\r\n"u8);
+                break;
+            case Http1BodyKind.Chunked:
+                output.Write("transfer-encoding: chunked\r\n"u8);
+                break;
+        }
+        output.Write("\r\n"u8);
+    }
+
+    private void WriteForwardedFor(IBufferWriter<byte> output, int existing)
+    {
+        var append = provider.UseRemoteAddress && Connection.RemoteEndPoint is IPEndPoint;
+        if (existing < 0 && !append) return;
+        output.Write("x-forwarded-for: "u8);
+        if (existing >= 0)
+        {
+            // Repeated X-Forwarded-For fields are one comma-separated list (RFC 9110 §5.3).
+            var first = true;
+            for (var i = existing; i < _request.FieldCount; i++)
+            {
+                if (_request.Field(i).Dropped || !Ascii.EqualsIgnoreCase(_request.Name(i), "x-forwarded-for"u8)) continue;
+                if (!first) output.Write(","u8);
+                output.Write(_request.Value(i));
+                first = false;
+            }
+            if (append) output.Write(","u8);
+        }
+        if (append)
+        {
+            Span<byte> address = stackalloc byte[64];
+            ((IPEndPoint)Connection.RemoteEndPoint!).Address.TryFormat(address, out var written);
+            output.Write(address[..written]);
+        }
+        output.Write("\r\n"u8);
+    }
+
+    /// <summary>The client half-closed inside a request: nothing can complete it, so drop the upstream.</summary>
+    private async ValueTask AbandonExchangeAsync(Exchange exchange)
+    {
+        exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+        if (exchange.Upstream is { } upstream)
+        {
+            upstream.Abort();
+            await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
+            exchange.Upstream = null;
+        }
+        EndExchange(exchange, keepAlive: false);
+    }
+}

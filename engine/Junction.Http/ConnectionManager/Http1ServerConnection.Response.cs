@@ -1,0 +1,295 @@
+using System.Buffers;
+using System.Text;
+using System.IO.Pipelines;
+using Junction.AccessLog;
+using Junction.Http.Http1;
+using Junction.Network;
+
+namespace Junction.Http.ConnectionManager;
+
+internal sealed partial class Http1ServerConnection
+{
+    private CancellationTokenSource _routeTimeout = new();
+
+    /// <summary>
+    /// Reads the upstream's response head, writes it to the client with the proxy's changes, relays the
+    /// body with the framing the client can read, and ends the exchange.
+    /// </summary>
+    private async ValueTask RelayResponseAsync(Exchange exchange)
+    {
+        var upstream = exchange.Upstream!;
+        var head = upstream.Response;
+        upstream.Requests++;
+        exchange.Info.Response = head;
+
+        if (!_routeTimeout.TryReset())
+        {
+            _routeTimeout.Dispose();
+            _routeTimeout = new CancellationTokenSource();
+        }
+        if (exchange.Route.Timeout is { } timeout) _routeTimeout.CancelAfter(timeout);
+        var token = _routeTimeout.Token;
+
+        try
+        {
+            if (!await ReadResponseHeadAsync(upstream.Input, upstream.Parser, head, token).ConfigureAwait(false))
+            {
+                await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+                return;
+            }
+            var framing = Http1Framing.ForResponse(in head.Framing, head.Version, head.StatusCode, _request.Method);
+            if (framing.Kind is Http1BodyKind.Reject or Http1BodyKind.Tunnel)
+            {
+                await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
+                return;
+            }
+            exchange.Info.SetResponseCode(head.StatusCode);
+
+            var clientIs10 = _request.Version == Http1Version.Http10;
+            // A body the client can only read to its end (1.0 client, unframed response) ends the connection.
+            var keepAlive = !_request.WantsClose && !exchange.BodyUnread &&
+                !(clientIs10 && framing.Kind is Http1BodyKind.Chunked or Http1BodyKind.CloseDelimited);
+            var rechunk = !clientIs10 && framing.Kind is Http1BodyKind.Chunked or Http1BodyKind.CloseDelimited;
+            WriteResponseHead(head, framing, keepAlive, rechunk, clientIs10, ref exchange.Route);
+            exchange.ResponseStarted = true;
+
+            var (bodyComplete, clientGone) = framing.Kind switch
+            {
+                Http1BodyKind.ContentLength => await RelayLengthBodyAsync(upstream.Input, framing.ContentLength, token).ConfigureAwait(false),
+                Http1BodyKind.Chunked => await RelayChunkedBodyAsync(upstream, rechunk, token).ConfigureAwait(false),
+                Http1BodyKind.CloseDelimited => await RelayToEndAsync(upstream.Input, rechunk, token).ConfigureAwait(false),
+                _ => await FlushScratchAsync().ConfigureAwait(false),
+            };
+            if (clientGone)
+            {
+                exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+                upstream.Abort();
+                await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
+                exchange.Upstream = null;
+                EndExchange(exchange, keepAlive: false);
+                return;
+            }
+            if (!bodyComplete)
+            {
+                // The upstream ended inside the body: the client cannot be told in HTTP/1.1 other than
+                // by a reset, so it can never mistake a truncated body for a complete one.
+                exchange.Info.SetFlag(ResponseFlags.UpstreamRemoteReset);
+                await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
+                exchange.Upstream = null;
+                EndExchange(exchange, keepAlive: false);
+                Connection.Close(ConnectionCloseType.AbortReset);
+                return;
+            }
+
+            var reusable = !head.WantsClose && framing.Kind != Http1BodyKind.CloseDelimited && !exchange.BodyUnread;
+            await exchange.Pool!.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
+            exchange.Upstream = null;
+            EndExchange(exchange, keepAlive);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !Connection.Closed.IsCancellationRequested)
+        {
+            provider.Stats.RequestTimeouts.Increment();
+            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRequestTimeout).ConfigureAwait(false);
+        }
+        catch (Http1ParseException)
+        {
+            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or InvalidOperationException or System.IO.IOException)
+        {
+            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+        }
+        finally
+        {
+            _routeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Parses the status line and header fields; skips interim 1xx responses. False when the upstream closed first.</summary>
+    private static async ValueTask<bool> ReadResponseHeadAsync(PipeReader input, Http1Parser parser, MessageHead head, CancellationToken token)
+    {
+        var statusLineDone = false;
+        head.Reset();
+        while (true)
+        {
+            var result = await input.ReadAsync(token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var done = ParseResponseHead(buffer, parser, head, ref statusLineDone, out var consumed);
+            input.AdvanceTo(buffer.GetPosition(consumed), done ? buffer.GetPosition(consumed) : buffer.End);
+            if (done)
+            {
+                // 100 Continue and other interim responses: the proxy handled Expect itself; drop them.
+                if (head.StatusCode is >= 100 and < 200 && head.StatusCode != 101)
+                {
+                    head.Reset();
+                    statusLineDone = false;
+                    continue;
+                }
+                return true;
+            }
+            if (result.IsCompleted) return false;
+        }
+    }
+
+    private static bool ParseResponseHead(in ReadOnlySequence<byte> buffer, Http1Parser parser, MessageHead head, ref bool statusLineDone, out long consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        var builder = new MessageHeadBuilder(head);
+        if (!statusLineDone) statusLineDone = parser.ParseStatusLine(ref reader, ref builder);
+        var done = statusLineDone && parser.ParseHeaders(ref reader, ref builder);
+        consumed = reader.Consumed;
+        return done;
+    }
+
+    private void WriteResponseHead(MessageHead head, Http1BodyFraming framing, bool keepAlive, bool rechunk, bool clientIs10, ref RouteOutcome route)
+    {
+        var output = _scratch;
+        output.ResetWrittenCount();
+        output.Write("HTTP/1.1 "u8);
+        output.WriteNumber(head.StatusCode);
+        output.Write(" "u8);
+        output.Write(head.Reason);
+        output.Write("\r\n"u8);
+        for (var i = 0; i < head.FieldCount; i++)
+        {
+            if (head.Field(i).Dropped) continue;
+            var name = head.Name(i);
+            if (provider.ServerName is not null && Ascii.EqualsIgnoreCase(name, "server"u8)) continue;
+            if (HeaderMutationWriter.Replaces(name, route.ResponseMutations, route.ClusterResponseMutations)) continue;
+            output.WriteField(name, head.Value(i));
+        }
+        HeaderMutationWriter.WriteAdditions(output, head, route.ClusterResponseMutations, route.ResponseMutations);
+        if (provider.ServerName is { } server) output.WriteField("server"u8, server);
+
+        switch (framing.Kind)
+        {
+            case Http1BodyKind.ContentLength:
+                output.Write("content-length: "u8);
+                output.WriteNumber(framing.ContentLength);
+                output.Write("\r\n"u8);
+                break;
+            case Http1BodyKind.None when head.Framing.HasContentLength && head.Framing.ContentLengthError == Http1RejectReason.None:
+                // HEAD and 304 answers describe the body they do not carry: keep that length.
+                output.Write("content-length: "u8);
+                output.WriteNumber(head.Framing.ContentLength);
+                output.Write("\r\n"u8);
+                break;
+            case Http1BodyKind.Chunked or Http1BodyKind.CloseDelimited when rechunk:
+                output.Write("transfer-encoding: chunked\r\n"u8);
+                break;
+        }
+        if (!keepAlive) output.Write("connection: close\r\n"u8);
+        else if (clientIs10) output.Write("connection: keep-alive\r\n"u8);
+        output.Write("\r\n"u8);
+    }
+
+    /// <summary>Sends whatever is in the scratch buffer (the head, perhaps with body bytes) to the client.</summary>
+    private async ValueTask<(bool Complete, bool ClientGone)> FlushScratchAsync()
+    {
+        if (_scratch.WrittenCount == 0) return (true, false);
+        var ok = await Connection.WriteAsync(new ReadOnlySequence<byte>(_scratch.WrittenMemory), endOfStream: false).ConfigureAwait(false);
+        _scratch.ResetWrittenCount();
+        return (true, !ok);
+    }
+
+    // Small bodies ride in the same write as the head: one syscall for a typical small response.
+    private const int CoalesceLimit = 16 * 1024;
+
+    private async ValueTask<(bool Complete, bool ClientGone)> RelayLengthBodyAsync(PipeReader input, long length, CancellationToken token)
+    {
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var result = await input.ReadAsync(token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var take = Math.Min(remaining, buffer.Length);
+            var body = buffer.Slice(0, take);
+            bool ok;
+            if (_scratch.WrittenCount > 0 && _scratch.WrittenCount + take <= CoalesceLimit)
+            {
+                foreach (var segment in body) _scratch.Write(segment.Span);
+                ok = (await FlushScratchAsync().ConfigureAwait(false)).ClientGone == false;
+            }
+            else
+            {
+                ok = !(await FlushScratchAsync().ConfigureAwait(false)).ClientGone &&
+                    (take == 0 || await Connection.WriteAsync(body, endOfStream: false).ConfigureAwait(false));
+            }
+            input.AdvanceTo(body.End);
+            remaining -= take;
+            if (!ok) return (false, true);
+            if (remaining > 0 && result.IsCompleted) return (false, false);
+        }
+        return await FlushScratchAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask<(bool Complete, bool ClientGone)> RelayChunkedBodyAsync(Upstream.Http1UpstreamConnection upstream, bool rechunk, CancellationToken token)
+    {
+        var input = upstream.Input;
+        var decoder = upstream.Chunked;
+        decoder.Reset();
+        while (true)
+        {
+            var result = await input.ReadAsync(token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var complete = DecodeResponseChunks(buffer, decoder, rechunk, out var consumed);
+            input.AdvanceTo(buffer.GetPosition(consumed), complete ? buffer.GetPosition(consumed) : buffer.End);
+            var (_, gone) = await FlushScratchAsync().ConfigureAwait(false);
+            if (gone) return (false, true);
+            if (complete) return (true, false);
+            if (result.IsCompleted) return (false, false);
+        }
+    }
+
+    private bool DecodeResponseChunks(in ReadOnlySequence<byte> buffer, Http1ChunkedDecoder decoder, bool rechunk, out long consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        var output = _scratch;
+        var trailers = new ChunkTrailerWriter(output);
+        var discard = default(TrailerDiscarder);
+        while (true)
+        {
+            var result = rechunk
+                ? decoder.Decode(ref reader, ref trailers, out var chunk)
+                : decoder.Decode(ref reader, ref discard, out chunk);
+            if (result == Http1ChunkedResult.Data)
+            {
+                if (rechunk)
+                {
+                    output.WriteHex(chunk.Length);
+                    output.Write("\r\n"u8);
+                }
+                foreach (var segment in chunk) output.Write(segment.Span);
+                if (rechunk) output.Write("\r\n"u8);
+                continue;
+            }
+            consumed = reader.Consumed;
+            return result == Http1ChunkedResult.Complete;
+        }
+    }
+
+    /// <summary>A body that ends when the upstream closes: forwarded as chunks (1.1 client) or raw (1.0 client).</summary>
+    private async ValueTask<(bool Complete, bool ClientGone)> RelayToEndAsync(PipeReader input, bool rechunk, CancellationToken token)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                if (rechunk)
+                {
+                    _scratch.WriteHex(buffer.Length);
+                    _scratch.Write("\r\n"u8);
+                }
+                foreach (var segment in buffer) _scratch.Write(segment.Span);
+                if (rechunk) _scratch.Write("\r\n"u8);
+            }
+            input.AdvanceTo(buffer.End);
+            if (result.IsCompleted && rechunk) _scratch.Write("0\r\n\r\n"u8);
+            var (_, gone) = await FlushScratchAsync().ConfigureAwait(false);
+            if (gone) return (false, true);
+            if (result.IsCompleted) return (true, false);
+        }
+    }
+}

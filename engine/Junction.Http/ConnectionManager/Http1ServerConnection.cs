@@ -1,0 +1,162 @@
+using System.Buffers;
+using Junction.AccessLog;
+using Junction.Http.Http1;
+using Junction.Network;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>
+/// The HTTP/1.1 connection manager on one downstream connection: parses requests, routes them, forwards
+/// each to an upstream connection from the cluster's pool and relays the response, one exchange at a
+/// time. Pipelined requests wait in the receive buffer and are answered in order, because the next
+/// request is parsed only after the previous response has been written.
+/// </summary>
+/// <remarks>
+/// Everything here runs inside <see cref="OnDataAsync"/> calls, which the network filter chain never
+/// overlaps: an exchange may span several calls (a request body arriving in pieces), and its state lives
+/// in fields between them. Backpressure both ways is an awaited flush: a request body is read from the
+/// client only as fast as the upstream takes it, and a response body is read from the upstream only as
+/// fast as the client takes it.
+/// </remarks>
+internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvider provider) : INetworkReadFilter
+{
+    private enum State : byte
+    {
+        RequestLine,
+        Headers,
+        Body,
+        Closed,
+    }
+
+    private readonly Http1Parser _parser = new(provider.Limits);
+    private readonly Http1ChunkedDecoder _requestChunks = new(provider.Limits);
+    private readonly MessageHead _request = new();
+    private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+    private IReadFilterCallbacks _callbacks = null!;
+    private State _state;
+    private Exchange? _exchange;
+
+    private INetworkConnection Connection => _callbacks.Connection;
+
+    public void Initialize(IReadFilterCallbacks callbacks) => _callbacks = callbacks;
+
+    public ValueTask<FilterStatus> OnNewConnectionAsync()
+    {
+        provider.Stats.ConnectionsTotal.Increment();
+        provider.Stats.ConnectionsActive.Increment();
+        Connection.Closed.Register(static state => ((Http1ServerConnection)state!).OnClosed(), this);
+        return ValueTask.FromResult(FilterStatus.Continue);
+    }
+
+    public async ValueTask<FilterStatus> OnDataAsync(NetworkData data, bool endOfStream)
+    {
+        try
+        {
+            while (_state != State.Closed)
+            {
+                if (_state == State.RequestLine && !ParseRequestLine(data)) break;
+                if (_state == State.Headers && !ParseHeaders(data)) break;
+                if (_state == State.Body)
+                {
+                    var exchange = _exchange!;
+                    if (!exchange.Started) await StartExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                    else await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                    // Still in the body: wait for more bytes from the client.
+                    if (_state == State.Body) break;
+                }
+            }
+        }
+        catch (Http1ParseException ex)
+        {
+            await RejectRequestAsync(ex.Reason).ConfigureAwait(false);
+        }
+
+        if (endOfStream && _state != State.Closed)
+        {
+            // The client half-closed. Between requests that is a clean end; inside a request it is a
+            // truncated message, and there is nobody left to answer.
+            _state = State.Closed;
+            if (_exchange is { } open) await AbandonExchangeAsync(open).ConfigureAwait(false);
+            Connection.Close(ConnectionCloseType.FlushWrite);
+        }
+        // Complete lines were consumed as they were parsed; a partial line stays buffered for the next
+        // call. After the connection is done, whatever else the client sent is discarded.
+        if (_state == State.Closed) data.ConsumeAll();
+        return FilterStatus.StopIteration;
+    }
+
+    private bool ParseRequestLine(NetworkData data)
+    {
+        var reader = new SequenceReader<byte>(data.Buffer);
+        var builder = new MessageHeadBuilder(_request);
+        if (reader.End) return false;
+        _request.Reset();
+        var done = _parser.ParseRequestLine(ref reader, ref builder);
+        data.Consume(reader.Consumed);
+        if (!done) return false;
+        _state = State.Headers;
+        return true;
+    }
+
+    private bool ParseHeaders(NetworkData data)
+    {
+        var reader = new SequenceReader<byte>(data.Buffer);
+        var builder = new MessageHeadBuilder(_request);
+        var done = _parser.ParseHeaders(ref reader, ref builder);
+        data.Consume(reader.Consumed);
+        if (!done) return false;
+
+        if (!HasOneHost(_request)) Http1ParseException.Throw(Http1RejectReason.InvalidHost);
+        var framing = Http1Framing.ForRequest(in _request.Framing, _request.Version);
+        if (framing.Kind == Http1BodyKind.Reject) Http1ParseException.Throw(framing.RejectReason);
+        provider.Stats.RequestsTotal.Increment();
+        provider.Stats.RequestsActive.Increment();
+        var info = new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null);
+        _exchange = new Exchange(info, framing);
+        _requestChunks.Reset();
+        _state = State.Body;
+        return true;
+    }
+
+    /// <summary>HTTP/1.1 requires exactly one Host field; HTTP/1.0 allows none (but not two).</summary>
+    private static bool HasOneHost(MessageHead request)
+    {
+        var count = 0;
+        for (var i = 0; i < request.FieldCount; i++)
+        {
+            if (request.Field(i).Known == KnownHeader.Host) count++;
+        }
+        return count == 1 || (count == 0 && request.Version == Http1Version.Http10);
+    }
+
+    /// <summary>Called by the exchange when its response is complete: back to reading the next request.</summary>
+    private void EndExchange(Exchange exchange, bool keepAlive)
+    {
+        provider.Stats.RequestsActive.Decrement();
+        provider.Stats.CountResponse(exchange.Info.ResponseCode);
+        exchange.Info.MarkEnded();
+        if (provider.AccessLog.IsEnabled) provider.AccessLog.Log(exchange.Info);
+        _exchange = null;
+        if (keepAlive)
+        {
+            _state = State.RequestLine;
+        }
+        else
+        {
+            _state = State.Closed;
+            Connection.Close(ConnectionCloseType.FlushWrite);
+        }
+    }
+
+    private void OnClosed()
+    {
+        provider.Stats.ConnectionsActive.Decrement();
+        if (_exchange is { } exchange)
+        {
+            // The client went away mid-exchange: reset the upstream side rather than reuse it.
+            exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+            exchange.Upstream?.Abort();
+        }
+        _request.Dispose();
+    }
+}

@@ -1,0 +1,131 @@
+using Junction.Configuration;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>
+/// Envoy's <c>envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager</c>, the
+/// parts Junction supports. Fields Junction knows but does not implement yet are errors that name them.
+/// </summary>
+internal sealed record HttpConnectionManagerConfig(
+    string StatPrefix,
+    ConfigMap RouteConfig,
+    string? ServerName,
+    bool UseRemoteAddress,
+    bool GenerateRequestId,
+    int MaxRequestHeadersBytes,
+    int MaxHeadersCount,
+    bool NormalizePath,
+    bool MergeSlashes,
+    ConfigSequence? AccessLog)
+{
+    private static readonly string[] s_unsupported =
+    {
+        "rds", "scoped_routes", "tracing", "http2_protocol_options", "http3_protocol_options", "upgrade_configs",
+        "xff_num_trusted_hops", "original_ip_detection_extensions", "internal_address_config", "skip_xff_append",
+        "via", "forward_client_cert_details", "set_current_client_cert_details", "proxy_100_continue",
+        "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "local_reply_config", "request_id_extension",
+        "preserve_external_request_id", "always_set_request_id_in_response", "strip_matching_host_port",
+        "strip_any_host_port", "path_with_escaped_slashes_action", "stream_error_on_invalid_http_message",
+        "server_header_transformation", "scheme_header_transformation", "delayed_close_timeout",
+        "drain_timeout", "stream_idle_timeout", "request_timeout", "request_headers_timeout",
+        "max_request_headers_kb_per_connection", "http_protocol_options", "access_log_options",
+        "add_user_agent", "user_agent", "early_header_mutation_extensions", "typed_header_validation_config",
+        "strip_trailing_host_dot", "append_x_forwarded_port", "append_local_overload",
+    };
+
+    /// <summary>Binds a typed config; null when it is unusable (errors are on the nodes).</summary>
+    public static HttpConnectionManagerConfig? Bind(ConfigMap? map, ConfigNode owner)
+    {
+        if (map is null)
+        {
+            owner.Error("envoy.filters.network.http_connection_manager needs a typed_config with stat_prefix, route_config and http_filters");
+            return null;
+        }
+        var statPrefix = map.String("stat_prefix", required: true);
+        if (map.Node("codec_type") is ConfigScalar { Value: "HTTP2" or "HTTP3" } codec)
+        {
+            codec.Error($"codec_type {codec.Value} is not supported yet (supported: AUTO, HTTP1)");
+        }
+        else
+        {
+            map.Choice("codec_type", 0, ("AUTO", 0), ("HTTP1", 1));
+        }
+        var routeConfig = map.Map("route_config");
+        if (routeConfig is null && !map.Has("rds")) map.Error("missing required field 'route_config'");
+
+        BindHttpFilters(map);
+        var serverName = map.String("server_name") ?? "junction";
+        if (serverName.Any(c => c is < ' ' or > '~'))
+        {
+            // Written into every response head: a control character there could split the response.
+            map.Node("server_name")!.Error("server_name must be printable ASCII");
+            serverName = "junction";
+        }
+        var useRemoteAddress = map.Bool("use_remote_address", false);
+        var generateRequestId = map.Bool("generate_request_id", true);
+        var maxHeadersKb = map.Int32("max_request_headers_kb", 60, min: 1, max: 8192);
+        var maxHeadersCount = 100;
+        if (map.Map("common_http_protocol_options") is { } common)
+        {
+            maxHeadersCount = common.Int32("max_headers_count", 100, min: 1, max: 10_000);
+            foreach (var field in new[] { "idle_timeout", "max_connection_duration", "max_stream_duration", "headers_with_underscores_action", "max_requests_per_connection", "max_response_headers_kb" })
+            {
+                common.Unsupported(field);
+            }
+            common.RejectUnknownFields();
+        }
+        var normalizePath = map.Bool("normalize_path", false);
+        var mergeSlashes = map.Bool("merge_slashes", false);
+        var accessLog = map.Sequence("access_log");
+        foreach (var field in s_unsupported) map.Unsupported(field);
+        map.RejectUnknownFields();
+
+        if (statPrefix is null || routeConfig is null) return null;
+        return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, generateRequestId,
+            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, accessLog);
+    }
+
+    /// <summary>
+    /// The HTTP filter chain. Only the router exists so far, so the chain must be exactly the router;
+    /// any other filter is an error naming it (never silently skipped).
+    /// </summary>
+    private static void BindHttpFilters(ConfigMap map)
+    {
+        var filters = map.Maps("http_filters", required: true);
+        if (filters.Count == 0 && map.Has("http_filters")) map.Node("http_filters")!.Error("http_filters must end with envoy.filters.http.router");
+        for (var i = 0; i < filters.Count; i++)
+        {
+            var filter = filters[i];
+            var name = filter.String("name", required: true);
+            var typed = filter.Map("typed_config");
+            var type = typed?.String("@type");
+            var isRouter = type == "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" ||
+                (type is null && name is "envoy.filters.http.router" or "router");
+            if (!isRouter)
+            {
+                (typed?.Node("@type") ?? filter.Node("name") ?? filter).Error(
+                    $"HTTP filter '{type ?? name}' is not supported yet (supported: envoy.filters.http.router)");
+            }
+            else if (i != filters.Count - 1)
+            {
+                filter.Error("envoy.filters.http.router must be the last HTTP filter");
+            }
+            if (typed is not null)
+            {
+                foreach (var field in new[] { "dynamic_stats", "start_child_span", "upstream_log", "upstream_log_options", "suppress_envoy_headers", "strict_check_headers", "respect_expected_rq_timeout", "suppress_grpc_request_failure_code_stats", "upstream_http_filters" })
+                {
+                    typed.Unsupported(field);
+                }
+                typed.RejectUnknownFields();
+            }
+            filter.Unsupported("config_discovery");
+            filter.Bool("disabled", false);
+            filter.Bool("is_optional", false);
+            filter.RejectUnknownFields();
+        }
+        if (filters.Count > 0 && map.Node("http_filters") is { } node && !filters.Any(f => f.Has("name")))
+        {
+            node.Error("http_filters must end with envoy.filters.http.router");
+        }
+    }
+}

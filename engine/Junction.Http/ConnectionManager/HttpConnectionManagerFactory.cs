@@ -1,0 +1,41 @@
+using System.Text;
+using Junction.Configuration;
+using Junction.Http.Http1;
+using Junction.Network;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>Registers <c>envoy.filters.network.http_connection_manager</c>: HTTP/1.1 proxying with a route table.</summary>
+public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
+{
+    /// <inheritdoc />
+    public string Name => "envoy.filters.network.http_connection_manager";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Aliases { get; } = new[] { "http_connection_manager", "envoy.http_connection_manager" };
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> TypeUrls { get; } = new[] { "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager" };
+
+    /// <inheritdoc />
+    public bool IsTerminal => true;
+
+    /// <inheritdoc />
+    public INetworkFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IFilterFactoryContext context)
+    {
+        var config = HttpConnectionManagerConfig.Bind(typedConfig, entry);
+        if (config is null) return null;
+        var router = HttpRouter.Create(config.RouteConfig, context.Clusters, config.NormalizePath, config.MergeSlashes);
+        var accessLog = context.CreateAccessLogger(config.AccessLog);
+        if (router is null) return null;
+        var limits = new Http1ParserLimits
+        {
+            MaxHeaderBytes = config.MaxRequestHeadersBytes,
+            MaxHeaderCount = config.MaxHeadersCount,
+        };
+        var stats = new HttpConnectionManagerStats(context.Stats.Scope("http").Scope(config.StatPrefix));
+        return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
+            config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
+            config.UseRemoteAddress, config.GenerateRequestId);
+    }
+}

@@ -1,0 +1,36 @@
+using Junction.AccessLog;
+using Junction.Http.Http1;
+using Junction.Network;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>
+/// The connection manager's compiled configuration: routes, limits, stats and access log, shared by
+/// every connection of its listener. Creates one <see cref="Http1ServerConnection"/> per connection.
+/// </summary>
+internal sealed class HttpConnectionManagerProvider(
+    HttpRouter router,
+    Http1ParserLimits limits,
+    HttpConnectionManagerStats stats,
+    IAccessLogger accessLog,
+    byte[]? serverName,
+    bool useRemoteAddress,
+    bool generateRequestId) : INetworkFilterProvider
+{
+    public Http1ParserLimits Limits { get; } = limits;
+
+    public HttpConnectionManagerStats Stats { get; } = stats;
+
+    public IAccessLogger AccessLog { get; } = accessLog;
+
+    /// <summary>The <c>server</c> header value written on every response (Envoy overwrites the upstream's).</summary>
+    public byte[]? ServerName { get; } = serverName;
+
+    public bool UseRemoteAddress { get; } = useRemoteAddress;
+
+    public bool GenerateRequestId { get; } = generateRequestId;
+
+    public void CreateFilters(INetworkFilterChainBuilder chain) => chain.AddReadFilter(new Http1ServerConnection(this));
+
+    public RouteOutcome Route(MessageHead request, INetworkConnection connection) => router.Route(request);
+}

@@ -1,0 +1,39 @@
+using Junction.Stats;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>Envoy's <c>http.&lt;stat_prefix&gt;.*</c> stats, resolved once per connection manager config.</summary>
+internal sealed class HttpConnectionManagerStats(IStatsScope scope)
+{
+    public Counter ConnectionsTotal { get; } = scope.Counter("downstream_cx_total");
+
+    public Gauge ConnectionsActive { get; } = scope.Gauge("downstream_cx_active");
+
+    public Counter RequestsTotal { get; } = scope.Counter("downstream_rq_total");
+
+    public Gauge RequestsActive { get; } = scope.Gauge("downstream_rq_active");
+
+    /// <summary>downstream_rq_1xx .. downstream_rq_5xx, indexed by the first digit of the status.</summary>
+    public Counter[] ResponsesByClass { get; } =
+    {
+        scope.Counter("downstream_rq_1xx"), scope.Counter("downstream_rq_1xx"), scope.Counter("downstream_rq_2xx"),
+        scope.Counter("downstream_rq_3xx"), scope.Counter("downstream_rq_4xx"), scope.Counter("downstream_rq_5xx"),
+    };
+
+    /// <summary>Requests refused for malformed framing or headers (Envoy's downstream_rq_rx_reset-like protocol errors).</summary>
+    public Counter ProtocolErrors { get; } = scope.Counter("downstream_cx_protocol_error");
+
+    public Counter NoRoute { get; } = scope.Counter("no_route");
+
+    public Counter NoCluster { get; } = scope.Counter("no_cluster");
+
+    public Counter RequestTimeouts { get; } = scope.Counter("downstream_rq_timeout");
+
+    public Counter LocalReplies { get; } = scope.Counter("downstream_rq_local_reply");
+
+    public void CountResponse(int status)
+    {
+        var digit = status / 100;
+        if (digit is >= 1 and <= 5) ResponsesByClass[digit].Increment();
+    }
+}

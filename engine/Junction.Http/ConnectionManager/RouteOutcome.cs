@@ -1,0 +1,57 @@
+using Junction.Upstream;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>What routing decided for one request.</summary>
+internal enum RouteOutcomeKind : byte
+{
+    /// <summary>No virtual host or route matched: 404 with flag NR.</summary>
+    NoRoute,
+
+    /// <summary>The cluster the route names per request (cluster_header) does not exist: 503, as in Envoy.</summary>
+    NoCluster,
+
+    /// <summary>Answer with a fixed status and body (direct_response).</summary>
+    DirectResponse,
+
+    /// <summary>Answer with a redirect (Location header).</summary>
+    Redirect,
+
+    /// <summary>Forward to a cluster.</summary>
+    Forward,
+}
+
+/// <summary>The routing decision and everything the exchange needs from the route.</summary>
+internal struct RouteOutcome
+{
+    public RouteOutcomeKind Kind;
+    public string? RouteName;
+    public IUpstreamCluster? Cluster;
+    public int Status;
+    public ReadOnlyMemory<byte> Body;
+    public string? Location;
+
+    /// <summary>The path to send upstream when a rewrite applied (query included), else null.</summary>
+    public byte[]? RewrittenTarget;
+
+    /// <summary>The Host to send upstream when rewritten, else null.</summary>
+    public byte[]? RewrittenHost;
+
+    /// <summary>Route timeout; null means none.</summary>
+    public TimeSpan? Timeout;
+
+    /// <summary>auto_host_rewrite: send the chosen upstream host's name (or address) as Host.</summary>
+    public bool AutoHostRewrite;
+
+    /// <summary>Header changes for the upstream request, in the order they apply.</summary>
+    public IReadOnlyList<Routing.HeaderMutation>? RequestMutations;
+
+    /// <summary>Extra request header changes of the chosen weighted cluster.</summary>
+    public IReadOnlyList<Routing.HeaderMutation>? ClusterRequestMutations;
+
+    /// <summary>Header changes for the response to the client.</summary>
+    public IReadOnlyList<Routing.HeaderMutation>? ResponseMutations;
+
+    /// <summary>Extra response header changes of the chosen weighted cluster.</summary>
+    public IReadOnlyList<Routing.HeaderMutation>? ClusterResponseMutations;
+}

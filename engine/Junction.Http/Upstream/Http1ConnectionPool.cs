@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using Junction.Http.Http1;
+using Junction.Upstream;
+
+namespace Junction.Http.Upstream;
+
+/// <summary>
+/// Keep-alive HTTP/1.1 connections to one upstream host. A request takes the most recently used idle
+/// connection (warm, and it lets the others expire), or opens a new one through the cluster (which
+/// applies connect_timeout and max_connections). A connection goes back after a complete exchange
+/// that left it reusable.
+/// </summary>
+internal sealed class Http1ConnectionPool
+{
+    // One pool per host object: hosts are stable while they are in their cluster, and a host dropped
+    // by a DNS refresh takes its pool (and idle connections) with it.
+    private static readonly ConditionalWeakTable<IUpstreamHost, Http1ConnectionPool> s_pools = new();
+
+    private readonly Stack<Http1UpstreamConnection> _idle = new();
+    private readonly Lock _lock = new();
+    private readonly Http1ParserLimits _limits;
+
+    private Http1ConnectionPool(Http1ParserLimits limits) => _limits = limits;
+
+    public static Http1ConnectionPool For(IUpstreamHost host, Http1ParserLimits limits) =>
+        s_pools.GetValue(host, _ => new Http1ConnectionPool(limits));
+
+    public int IdleCount
+    {
+        get
+        {
+            lock (_lock) return _idle.Count;
+        }
+    }
+
+    /// <summary>An idle connection that is still good, or a new one; a failure result otherwise.</summary>
+    public async ValueTask<(Http1UpstreamConnection? Connection, UpstreamConnectResult Result)> AcquireAsync(
+        IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken)
+    {
+        while (TryPopIdle() is { } idle)
+        {
+            if (await idle.TryReactivateAsync().ConfigureAwait(false))
+            {
+                return (idle, new UpstreamConnectResult(idle.Upstream, UpstreamFailure.None, host.Address));
+            }
+            await idle.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var result = await cluster.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+        return result.Connection is { } upstream
+            ? (new Http1UpstreamConnection(upstream, _limits), result)
+            : (null, result);
+    }
+
+    /// <summary>Returns a connection after an exchange: kept when <paramref name="reusable"/>, else closed.</summary>
+    public async ValueTask ReleaseAsync(Http1UpstreamConnection connection, bool reusable)
+    {
+        if (!reusable)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        connection.StartIdleWatch();
+        lock (_lock) _idle.Push(connection);
+    }
+
+    private Http1UpstreamConnection? TryPopIdle()
+    {
+        lock (_lock) return _idle.Count > 0 ? _idle.Pop() : null;
+    }
+}

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Junction.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real HTTP/1.1 upstream: ASP.NET Core's Kestrel on 127.0.0.1 port 0, with endpoints that let tests
+/// see what the proxy forwarded. Counts the TCP connections it accepted, so keep-alive reuse is visible.
+/// </summary>
+internal sealed class KestrelUpstream : IAsyncDisposable
+{
+    private readonly Counters _counters;
+    private WebApplication _app = null!;
+
+    private KestrelUpstream(Counters counters) => _counters = counters;
+
+    private sealed class Counters
+    {
+        public int Connections;
+        public int Requests;
+    }
+
+    public IPEndPoint EndPoint { get; private set; } = null!;
+
+    public int Port => EndPoint.Port;
+
+    public int Connections => Volatile.Read(ref _counters.Connections);
+
+    public int Requests => Volatile.Read(ref _counters.Requests);
+
+    /// <summary>A name echoed in the x-upstream response header, to tell upstreams apart.</summary>
+    public string Name { get; private set; } = "";
+
+    public static async Task<KestrelUpstream> StartAsync(string name = "upstream")
+    {
+        var counters = new Counters();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options =>
+        {
+            // Connection middleware: counts TCP connections, so tests can see keep-alive reuse.
+            options.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => context =>
+            {
+                Interlocked.Increment(ref counters.Connections);
+                return next(context);
+            }));
+            options.Limits.MaxRequestBodySize = null;
+        });
+        var app = builder.Build();
+        var upstream = new KestrelUpstream(counters) { Name = name, _app = app };
+        app.Use(async (context, next) =>
+        {
+            Interlocked.Increment(ref counters.Requests);
+            context.Response.Headers["x-upstream"] = upstream.Name;
+            await next(context);
+        });
+        MapEndpoints(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        upstream.EndPoint = new IPEndPoint(IPAddress.Loopback, new Uri(address).Port);
+        return upstream;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        // Echoes the request line and headers as text: "METHOD PATH\nname: value\n...".
+        app.Map("/headers/{**rest}", (HttpContext context) =>
+        {
+            var text = new StringBuilder();
+            text.Append(context.Request.Method).Append(' ').Append(context.Request.Path).Append(context.Request.QueryString).Append('\n');
+            foreach (var (key, values) in context.Request.Headers)
+            {
+                foreach (var value in values) text.Append(key.ToLowerInvariant()).Append(": ").Append(value).Append('\n');
+            }
+            return Results.Text(text.ToString());
+        });
+        // Reads the whole body and answers with its length and SHA-256.
+        app.MapPost("/sha256", async (HttpContext context) =>
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                total += read;
+            }
+            return Results.Text($"{total} {Convert.ToHexString(sha.GetHashAndReset())}");
+        });
+        // Streams N pseudo-random bytes (seeded) with Content-Length, or chunked when ?chunked=1.
+        app.Map("/bytes/{size:long}", async (HttpContext context, long size) =>
+        {
+            var chunked = context.Request.Query.ContainsKey("chunked");
+            if (!chunked) context.Response.ContentLength = size;
+            var random = new Random(42);
+            var buffer = new byte[32 * 1024];
+            var left = size;
+            while (left > 0)
+            {
+                random.NextBytes(buffer);
+                var n = (int)Math.Min(left, buffer.Length);
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, n));
+                left -= n;
+            }
+        });
+        app.Map("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
+        app.Map("/slow/{ms:int}", async (int ms) =>
+        {
+            await Task.Delay(ms);
+            return Results.Text("slow");
+        });
+        app.Map("/{**path}", (HttpContext context) => Results.Text($"hello from {context.Request.Path}"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
