@@ -6,6 +6,7 @@ set -euo pipefail
 # command -> Debian package
 declare -A packages=(
   [curl]=curl
+  [promtool]=prometheus
 )
 
 missing=()

@@ -6,11 +6,12 @@ using Junction.Core.Listeners;
 using Junction.Core.Model;
 using Junction.Core.Stats;
 using Junction.Filters;
+using Junction.Host.Admin;
 using Microsoft.Extensions.Logging;
 
 namespace Junction.Host;
 
-/// <summary>Composes the process: filter registry, stats, configuration, server, signals and drain.</summary>
+/// <summary>Composes the process: filter registry, stats, configuration, server, admin, signals and drain.</summary>
 internal static class ProxyRunner
 {
     /// <summary>The name errors and logs use for the built-in configuration.</summary>
@@ -33,10 +34,14 @@ internal static class ProxyRunner
         return 0;
     }
 
-    /// <summary>Runs until SIGTERM or SIGINT, then drains. Exit code 0 after a clean shutdown, 1 when it could not start.</summary>
+    /// <summary>
+    /// Runs until SIGTERM, SIGINT or admin's <c>POST /quitquitquit</c>, then drains. Exit code 0 after a
+    /// clean shutdown, 1 when it could not start.
+    /// </summary>
     public static async Task<int> RunAsync(string? path, LogLevel level, TimeSpan drainTime)
     {
-        using var loggers = CreateLoggerFactory(level);
+        var levels = new LogLevelSwitch(level);
+        using var loggers = CreateLoggerFactory(levels);
         var logger = loggers.CreateLogger("main");
         var stats = new StatsStore();
         var diagnostics = new ConfigDiagnostics();
@@ -49,12 +54,10 @@ internal static class ProxyRunner
             return 1;
         }
         logger.LogInformation("junction {Version} starting with {Source}", JunctionCli.Version, path ?? EmbeddedSource);
-        if (snapshot.Admin is not null)
-        {
-            logger.LogWarning("admin.address is accepted but the admin endpoint is not served yet");
-        }
 
-        var shutdown = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The reason for shutting down: a signal's name or the admin request that asked for it.
+        var shutdown = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var state = new ServerState(reason => shutdown.TrySetResult(reason));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
@@ -69,10 +72,29 @@ internal static class ProxyRunner
             return 1;
         }
 
-        var signal = await shutdown.Task.ConfigureAwait(false);
-        logger.LogInformation("{Signal} received: shutting down (drain time {DrainTime})", signal, drainTime);
+        // Admin starts once every listener is bound, so /ready answering LIVE means the proxy is serving.
+        AdminServer? admin = null;
+        if (snapshot.Admin is not null)
+        {
+            try
+            {
+                admin = AdminServer.Start(snapshot, stats, state, new CommandLineOptions(path, level, drainTime), levels, loggers);
+            }
+            catch (ListenerBindException ex)
+            {
+                logger.LogCritical("{Error}", ex.Message);
+                await server.DisposeAsync().ConfigureAwait(false);
+                return 1;
+            }
+        }
+
+        var reason = await shutdown.Task.ConfigureAwait(false);
+        state.MarkDraining();
+        logger.LogInformation("{Signal} received: shutting down (drain time {DrainTime})", reason, drainTime);
         var reset = await server.DrainAsync(drainTime).ConfigureAwait(false);
         await server.DisposeAsync().ConfigureAwait(false);
+        // Admin keeps serving through the drain (/ready says DRAINING) and stops last.
+        if (admin is not null) await admin.DisposeAsync().ConfigureAwait(false);
         logger.LogInformation("shutdown complete ({Reset} connection(s) reset at the end of the drain)", reset);
         return 0;
 
@@ -80,7 +102,7 @@ internal static class ProxyRunner
         {
             // Keep the runtime from terminating the process: the drain decides when to exit.
             context.Cancel = true;
-            shutdown.TrySetResult(context.Signal);
+            shutdown.TrySetResult(context.Signal.ToString());
         }
     }
 
@@ -105,7 +127,9 @@ internal static class ProxyRunner
                 return null;
             }
         }
-        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters());
+        var registry = new NetworkFilterRegistry()
+            .AddRange(BuiltInFilters.NetworkFilters())
+            .Add(new Junction.Http.ConnectionManager.HttpConnectionManagerFactory());
         return new SnapshotBuilder(registry, stats, sinks, loggers).Load(yaml, source, diagnostics);
     }
 
@@ -117,9 +141,11 @@ internal static class ProxyRunner
         return reader.ReadToEnd();
     }
 
-    private static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
+    private static ILoggerFactory CreateLoggerFactory(LogLevelSwitch levels) => LoggerFactory.Create(builder =>
     {
-        builder.SetMinimumLevel(level);
+        // The level is decided per call by the switch, so admin's /logging changes it at run time.
+        builder.SetMinimumLevel(LogLevel.Trace);
+        builder.AddFilter((_, _, level) => levels.IsEnabled(level));
         builder.AddSimpleConsole(options =>
         {
             options.SingleLine = true;

@@ -15,6 +15,12 @@ public interface IStatsScope
     /// <summary>The gauge named <see cref="Prefix"/> + <paramref name="name"/>.</summary>
     Gauge Gauge(string name);
 
+    /// <summary>
+    /// The histogram named <see cref="Prefix"/> + <paramref name="name"/>, with Envoy's default
+    /// buckets (<see cref="Stats.Histogram.DefaultBounds"/>, milliseconds for timings).
+    /// </summary>
+    Histogram Histogram(string name);
+
     /// <summary>A child scope; <paramref name="name"/> is appended to the prefix followed by a dot.</summary>
     IStatsScope Scope(string name);
 }

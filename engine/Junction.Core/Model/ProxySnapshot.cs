@@ -10,4 +10,8 @@ internal sealed record ProxySnapshot(
     string Source,
     ClusterManager Clusters,
     IReadOnlyList<ListenerModel> Listeners,
-    Configuration.AdminConfig? Admin);
+    Configuration.AdminConfig? Admin)
+{
+    /// <summary>The bound bootstrap the snapshot was built from (its node tree is what admin's /config_dump shows).</summary>
+    public Configuration.BootstrapConfig? Bootstrap { get; init; }
+}

@@ -46,7 +46,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
         {
             if (BuildListener(listenerConfig, clusterManager, config.Runtime) is { } listener) listeners.Add(listener);
         }
-        return diagnostics.HasErrors ? null : new ProxySnapshot(source, clusterManager, listeners, config.Admin);
+        return diagnostics.HasErrors ? null : new ProxySnapshot(source, clusterManager, listeners, config.Admin) { Bootstrap = config };
     }
 
     private Cluster BuildCluster(ClusterConfig config)

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Junction.Core.Configuration;
+using Junction.Core.Upstream;
+
+namespace Junction.Host.Admin;
+
+/// <summary>
+/// <c>/clusters</c>: every cluster and its current hosts in Envoy's text format
+/// (<c>backend::127.0.0.1:8080::cx_active::0</c>), or as JSON with <c>format=json</c> (Envoy's
+/// <c>Clusters</c> message). Only what Junction tracks is shown: per cluster its
+/// <c>max_connections</c> threshold, per host its open connections, weight, hostname (for DNS
+/// clusters) and health, which is always <c>healthy</c> as there are no health checks yet.
+/// </summary>
+internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? bootstrap)
+{
+    public AdminResponse Clusters(AdminRequest request)
+    {
+        request.Query.TryGetValue("format", out var format);
+        return format switch
+        {
+            null or "" or "text" => AdminResponse.Ok(Text()),
+            "json" => AdminResponse.Json(Json),
+            _ => AdminResponse.Text(400, $"unknown format '{format}': use text or json\n"),
+        };
+    }
+
+    private string Text()
+    {
+        var text = new StringBuilder();
+        foreach (var cluster in Sorted())
+        {
+            var name = cluster.Name;
+            text.Append(name).Append("::observability_name::").Append(name).Append('\n');
+            text.Append(name).Append("::default_priority::max_connections::").Append(MaxConnections(name)).Append('\n');
+            text.Append(name).Append("::added_via_api::false\n");
+            foreach (var host in cluster.Hosts.Hosts)
+            {
+                var prefix = $"{name}::{host.Address}::";
+                text.Append(prefix).Append("cx_active::").Append(host.ActiveConnections.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                text.Append(prefix).Append("hostname::").Append(host.Hostname ?? "").Append('\n');
+                text.Append(prefix).Append("health_flags::healthy\n");
+                text.Append(prefix).Append("weight::").Append(host.Weight.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                text.Append(prefix).Append("priority::0\n");
+            }
+        }
+        return text.ToString();
+    }
+
+    private void Json(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("cluster_statuses");
+        foreach (var cluster in Sorted())
+        {
+            json.WriteStartObject();
+            json.WriteString("name", cluster.Name);
+            json.WriteString("observability_name", cluster.Name);
+            json.WriteBoolean("added_via_api", false);
+            json.WriteStartObject("circuit_breakers");
+            json.WriteStartArray("thresholds");
+            json.WriteStartObject();
+            json.WriteString("priority", "DEFAULT");
+            json.WriteNumber("max_connections", MaxConnections(cluster.Name));
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteStartArray("host_statuses");
+            foreach (var host in cluster.Hosts.Hosts)
+            {
+                json.WriteStartObject();
+                json.WriteStartObject("address");
+                json.WriteStartObject("socket_address");
+                json.WriteString("address", host.Address.Address.ToString());
+                json.WriteNumber("port_value", host.Address.Port);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                json.WriteStartArray("stats");
+                json.WriteStartObject();
+                json.WriteString("name", "cx_active");
+                json.WriteString("type", "GAUGE");
+                // Protobuf's JSON form writes 64-bit integers as strings, as Envoy does here.
+                json.WriteString("value", host.ActiveConnections.ToString(CultureInfo.InvariantCulture));
+                json.WriteEndObject();
+                json.WriteEndArray();
+                json.WriteStartObject("health_status");
+                json.WriteString("eds_health_status", "HEALTHY");
+                json.WriteEndObject();
+                json.WriteNumber("weight", host.Weight);
+                json.WriteString("hostname", host.Hostname ?? "");
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private IEnumerable<Cluster> Sorted() => clusters.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal);
+
+    private int MaxConnections(string cluster) =>
+        bootstrap?.Clusters.FirstOrDefault(c => c.Name == cluster)?.CircuitBreakers.MaxConnections ?? CircuitBreakerConfig.Default.MaxConnections;
+}
