@@ -26,6 +26,12 @@ internal sealed class Exchange(HttpStreamInfo info, Http1BodyFraming framing)
     /// <summary>True once response bytes have gone to the client: errors after that can only reset.</summary>
     public bool ResponseStarted { get; set; }
 
+    /// <summary>The cluster's request stats, once the request was sent upstream.</summary>
+    public UpstreamRequestStats? UpstreamStats { get; set; }
+
+    /// <summary>When the request head was written upstream (Stopwatch timestamp).</summary>
+    public long UpstreamStart { get; set; }
+
     /// <summary>The request body had bytes the proxy did not read (a local reply came first): close after.</summary>
     public bool BodyUnread { get; set; }
 }

@@ -59,6 +59,7 @@ internal sealed partial class Http1ServerConnection
     private async ValueTask UpstreamFailedAsync(Exchange exchange, ResponseFlags flag)
     {
         exchange.Info.SetFlag(flag);
+        if (flag == ResponseFlags.UpstreamRemoteReset) exchange.UpstreamStats?.ResetsBeforeResponse.Increment();
         if (exchange.Upstream is { } upstream)
         {
             upstream.Abort();

@@ -73,6 +73,9 @@ internal sealed partial class Http1ServerConnection
         }
 
         WriteRequestHead(exchange, upstream.Output);
+        exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
+        exchange.UpstreamStats.RequestsTotal.Increment();
+        exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
         exchange.BodyRemaining = exchange.RequestFraming.Kind == Http1BodyKind.ContentLength ? exchange.RequestFraming.ContentLength : 0;
         await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
     }

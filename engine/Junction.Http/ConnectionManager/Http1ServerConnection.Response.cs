@@ -44,6 +44,7 @@ internal sealed partial class Http1ServerConnection
                 return;
             }
             exchange.Info.SetResponseCode(head.StatusCode);
+            exchange.UpstreamStats?.CountResponse(head.StatusCode);
 
             var clientIs10 = _request.Version == Http1Version.Http10;
             // A body the client can only read to its end (1.0 client, unframed response) ends the connection.
@@ -81,6 +82,7 @@ internal sealed partial class Http1ServerConnection
                 return;
             }
 
+            exchange.UpstreamStats?.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(exchange.UpstreamStart).TotalMilliseconds);
             var reusable = !head.WantsClose && framing.Kind != Http1BodyKind.CloseDelimited && !exchange.BodyUnread;
             await exchange.Pool!.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
             exchange.Upstream = null;
@@ -89,6 +91,7 @@ internal sealed partial class Http1ServerConnection
         catch (OperationCanceledException) when (token.IsCancellationRequested && !Connection.Closed.IsCancellationRequested)
         {
             provider.Stats.RequestTimeouts.Increment();
+            exchange.UpstreamStats?.Timeouts.Increment();
             await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRequestTimeout).ConfigureAwait(false);
         }
         catch (Http1ParseException)

@@ -135,6 +135,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.RequestsActive.Decrement();
         provider.Stats.CountResponse(exchange.Info.ResponseCode);
         exchange.Info.MarkEnded();
+        provider.Stats.RequestTime.Record(exchange.Info.Duration.TotalMilliseconds);
         if (provider.AccessLog.IsEnabled) provider.AccessLog.Log(exchange.Info);
         _exchange = null;
         if (keepAlive)

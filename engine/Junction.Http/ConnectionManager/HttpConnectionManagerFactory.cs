@@ -33,7 +33,7 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
             MaxHeaderBytes = config.MaxRequestHeadersBytes,
             MaxHeaderCount = config.MaxHeadersCount,
         };
-        var stats = new HttpConnectionManagerStats(context.Stats.Scope("http").Scope(config.StatPrefix));
+        var stats = new HttpConnectionManagerStats(context.Stats.Scope("http").Scope(config.StatPrefix), context.Stats);
         return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
             config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
             config.UseRemoteAddress, config.GenerateRequestId);

@@ -3,7 +3,7 @@ using Junction.Stats;
 namespace Junction.Http.ConnectionManager;
 
 /// <summary>Envoy's <c>http.&lt;stat_prefix&gt;.*</c> stats, resolved once per connection manager config.</summary>
-internal sealed class HttpConnectionManagerStats(IStatsScope scope)
+internal sealed class HttpConnectionManagerStats(IStatsScope scope, IStatsScope root)
 {
     public Counter ConnectionsTotal { get; } = scope.Counter("downstream_cx_total");
 
@@ -30,6 +30,12 @@ internal sealed class HttpConnectionManagerStats(IStatsScope scope)
     public Counter RequestTimeouts { get; } = scope.Counter("downstream_rq_timeout");
 
     public Counter LocalReplies { get; } = scope.Counter("downstream_rq_local_reply");
+
+    /// <summary>Milliseconds from the request head parsed to the response written.</summary>
+    public Histogram RequestTime { get; } = scope.Histogram("downstream_rq_time");
+
+    /// <summary>The root scope, for per-cluster request stats.</summary>
+    public IStatsScope Root { get; } = root;
 
     public void CountResponse(int status)
     {

@@ -1,0 +1,48 @@
+using System.Runtime.CompilerServices;
+using Junction.Stats;
+using Junction.Upstream;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>
+/// A cluster's request-level stats (Envoy's <c>cluster.&lt;name&gt;.upstream_rq_*</c>), next to the
+/// connection-level ones the cluster keeps itself. Resolved once per cluster object and cached on it.
+/// </summary>
+internal sealed class UpstreamRequestStats
+{
+    private static readonly ConditionalWeakTable<IUpstreamCluster, UpstreamRequestStats> s_byCluster = new();
+
+    private UpstreamRequestStats(IStatsScope scope)
+    {
+        RequestsTotal = scope.Counter("upstream_rq_total");
+        ResponsesByClass = new[]
+        {
+            scope.Counter("upstream_rq_1xx"), scope.Counter("upstream_rq_1xx"), scope.Counter("upstream_rq_2xx"),
+            scope.Counter("upstream_rq_3xx"), scope.Counter("upstream_rq_4xx"), scope.Counter("upstream_rq_5xx"),
+        };
+        Timeouts = scope.Counter("upstream_rq_timeout");
+        ResetsBeforeResponse = scope.Counter("upstream_rq_rx_reset");
+        RequestTime = scope.Histogram("upstream_rq_time");
+    }
+
+    public Counter RequestsTotal { get; }
+
+    public Counter[] ResponsesByClass { get; }
+
+    public Counter Timeouts { get; }
+
+    /// <summary>Upstream resets or closes before a complete response.</summary>
+    public Counter ResetsBeforeResponse { get; }
+
+    /// <summary>Milliseconds from the request head sent upstream to the response complete.</summary>
+    public Histogram RequestTime { get; }
+
+    public static UpstreamRequestStats For(IUpstreamCluster cluster, IStatsScope root) =>
+        s_byCluster.GetValue(cluster, c => new UpstreamRequestStats(root.Scope("cluster").Scope(c.Name)));
+
+    public void CountResponse(int status)
+    {
+        var digit = status / 100;
+        if (digit is >= 1 and <= 5) ResponsesByClass[digit].Increment();
+    }
+}
