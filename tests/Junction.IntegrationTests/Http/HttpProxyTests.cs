@@ -36,6 +36,10 @@ public sealed class HttpProxyTests
         Assert.Contains("x-forwarded-proto: http\n", body);
         Assert.Matches("x-request-id: [0-9a-f-]{36}\n", body);
         Assert.Equal(1, proxy.Counter("http.ingress.downstream_rq_2xx"));
+        Assert.Equal(1, proxy.Counter("cluster.web.upstream_rq_total"));
+        Assert.Equal(1, proxy.Counter("cluster.web.upstream_rq_2xx"));
+        Assert.Equal(1, proxy.Stats.FindHistogram("cluster.web.upstream_rq_time")!.Count);
+        Assert.Equal(1, proxy.Stats.FindHistogram("http.ingress.downstream_rq_time")!.Count);
     }
 
     [Fact]
