@@ -26,6 +26,12 @@ internal sealed class Exchange(HttpStreamInfo info, Http1BodyFraming framing)
     /// <summary>True once response bytes have gone to the client: errors after that can only reset.</summary>
     public bool ResponseStarted { get; set; }
 
+    /// <summary>A WebSocket upgrade the proxy forwards; after a 101 the connection becomes a tunnel.</summary>
+    public bool IsUpgrade { get; set; }
+
+    /// <summary>The upstream-to-client copy of a tunnel.</summary>
+    public Task? TunnelPump { get; set; }
+
     /// <summary>The cluster's request stats, once the request was sent upstream.</summary>
     public UpstreamRequestStats? UpstreamStats { get; set; }
 

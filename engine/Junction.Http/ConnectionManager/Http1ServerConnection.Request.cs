@@ -72,6 +72,8 @@ internal sealed partial class Http1ServerConnection
             await Connection.WriteAsync(new ReadOnlySequence<byte>("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()), false).ConfigureAwait(false);
         }
 
+        exchange.IsUpgrade = provider.AllowWebSocket && _request.ConnectionUpgrade && _request.UpgradeIndex >= 0 &&
+            !hasBody && Ascii.EqualsIgnoreCase(_request.Value(_request.UpgradeIndex), "websocket"u8);
         WriteRequestHead(exchange, upstream.Output);
         exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
         exchange.UpstreamStats.RequestsTotal.Increment();
@@ -216,6 +218,12 @@ internal sealed partial class Http1ServerConnection
             Span<byte> id = stackalloc byte[36];
             Guid.NewGuid().TryFormat(id, out _);
             output.WriteField("x-request-id"u8, id);
+        }
+
+        if (exchange.IsUpgrade)
+        {
+            output.WriteField("upgrade"u8, _request.Value(_request.UpgradeIndex));
+            output.Write("connection: upgrade\r\n"u8);
         }
 
         switch (exchange.RequestFraming.Kind)

@@ -37,6 +37,11 @@ internal sealed partial class Http1ServerConnection
                 await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
                 return;
             }
+            if (exchange.IsUpgrade && head.StatusCode == 101)
+            {
+                await BeginTunnelAsync(exchange, head).ConfigureAwait(false);
+                return;
+            }
             var framing = Http1Framing.ForResponse(in head.Framing, head.Version, head.StatusCode, _request.Method);
             if (framing.Kind is Http1BodyKind.Reject or Http1BodyKind.Tunnel)
             {

@@ -25,6 +25,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         RequestLine,
         Headers,
         Body,
+        Tunnel,
         Closed,
     }
 
@@ -54,6 +55,11 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         {
             while (_state != State.Closed)
             {
+                if (_state == State.Tunnel)
+                {
+                    await ForwardTunnelAsync(data, endOfStream).ConfigureAwait(false);
+                    return FilterStatus.StopIteration;
+                }
                 if (_state == State.RequestLine && !ParseRequestLine(data)) break;
                 if (_state == State.Headers && !ParseHeaders(data)) break;
                 if (_state == State.Body)
@@ -71,7 +77,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
             await RejectRequestAsync(ex.Reason).ConfigureAwait(false);
         }
 
-        if (endOfStream && _state != State.Closed)
+        if (endOfStream && _state is not State.Closed and not State.Tunnel)
         {
             // The client half-closed. Between requests that is a clean end; inside a request it is a
             // truncated message, and there is nobody left to answer.
@@ -152,6 +158,11 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
     private void OnClosed()
     {
         provider.Stats.ConnectionsActive.Decrement();
+        if (_state == State.Tunnel && _exchange is { } tunnel)
+        {
+            _ = FinishTunnelAsync(tunnel);
+            return;
+        }
         if (_exchange is { } exchange)
         {
             // The client went away mid-exchange: reset the upstream side rather than reuse it.

@@ -16,11 +16,12 @@ internal sealed record HttpConnectionManagerConfig(
     int MaxHeadersCount,
     bool NormalizePath,
     bool MergeSlashes,
+    IReadOnlyList<string> UpgradeTypes,
     ConfigSequence? AccessLog)
 {
     private static readonly string[] s_unsupported =
     {
-        "rds", "scoped_routes", "tracing", "http2_protocol_options", "http3_protocol_options", "upgrade_configs",
+        "rds", "scoped_routes", "tracing", "http2_protocol_options", "http3_protocol_options",
         "xff_num_trusted_hops", "original_ip_detection_extensions", "internal_address_config", "skip_xff_append",
         "via", "forward_client_cert_details", "set_current_client_cert_details", "proxy_100_continue",
         "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "local_reply_config", "request_id_extension",
@@ -76,13 +77,29 @@ internal sealed record HttpConnectionManagerConfig(
         }
         var normalizePath = map.Bool("normalize_path", false);
         var mergeSlashes = map.Bool("merge_slashes", false);
+        var upgradeTypes = new List<string>();
+        foreach (var upgrade in map.Maps("upgrade_configs"))
+        {
+            var type = upgrade.String("upgrade_type", required: true);
+            var enabled = upgrade.Bool("enabled", true);
+            upgrade.Unsupported("filters");
+            upgrade.Unsupported("connect_config");
+            upgrade.RejectUnknownFields();
+            if (type is null || !enabled) continue;
+            if (!string.Equals(type, "websocket", StringComparison.OrdinalIgnoreCase))
+            {
+                upgrade.Node("upgrade_type")!.Error($"upgrade_type '{type}' is not supported (supported: websocket)");
+                continue;
+            }
+            upgradeTypes.Add(type.ToLowerInvariant());
+        }
         var accessLog = map.Sequence("access_log");
         foreach (var field in s_unsupported) map.Unsupported(field);
         map.RejectUnknownFields();
 
         if (statPrefix is null || routeConfig is null) return null;
         return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, generateRequestId,
-            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, accessLog);
+            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog);
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ internal sealed class HttpConnectionManagerProvider(
     IAccessLogger accessLog,
     byte[]? serverName,
     bool useRemoteAddress,
-    bool generateRequestId) : INetworkFilterProvider
+    bool generateRequestId,
+    bool allowWebSocket) : INetworkFilterProvider
 {
     public Http1ParserLimits Limits { get; } = limits;
 
@@ -29,6 +30,9 @@ internal sealed class HttpConnectionManagerProvider(
     public bool UseRemoteAddress { get; } = useRemoteAddress;
 
     public bool GenerateRequestId { get; } = generateRequestId;
+
+    /// <summary><c>upgrade_configs</c> has websocket: such requests keep their Upgrade and may become tunnels.</summary>
+    public bool AllowWebSocket { get; } = allowWebSocket;
 
     public void CreateFilters(INetworkFilterChainBuilder chain) => chain.AddReadFilter(new Http1ServerConnection(this));
 

@@ -45,6 +45,12 @@ internal sealed class MessageHead : IDisposable
     /// <summary>"Expect: 100-continue" was present.</summary>
     public bool ExpectsContinue { get; private set; }
 
+    /// <summary>The Connection field lists the <c>upgrade</c> token.</summary>
+    public bool ConnectionUpgrade { get; private set; }
+
+    /// <summary>The Upgrade field, or -1. It is dropped from forwarding unless an upgrade is configured.</summary>
+    public int UpgradeIndex { get; private set; } = -1;
+
     public ref HeaderField Field(int index) => ref _fields[index];
 
     public ReadOnlySpan<byte> Name(int index) => _buffer.AsSpan(_fields[index].NameStart, _fields[index].NameLength);
@@ -87,6 +93,8 @@ internal sealed class MessageHead : IDisposable
         Framing = default;
         WantsClose = false;
         ExpectsContinue = false;
+        ConnectionUpgrade = false;
+        UpgradeIndex = -1;
         StatusCode = 0;
         Method = Http1Method.Custom;
     }
@@ -135,10 +143,13 @@ internal sealed class MessageHead : IDisposable
                 field.Dropped = true;
                 NoteConnectionTokens(value);
                 break;
+            case KnownHeader.Upgrade:
+                if (UpgradeIndex < 0) UpgradeIndex = _count - 1;
+                field.Dropped = true;
+                break;
             case KnownHeader.KeepAlive:
             case KnownHeader.ProxyConnection:
             case KnownHeader.TE:
-            case KnownHeader.Upgrade:
                 field.Dropped = true;
                 break;
             case KnownHeader.Expect:
@@ -160,7 +171,8 @@ internal sealed class MessageHead : IDisposable
                 var comma = value.IndexOf((byte)',');
                 var token = (comma < 0 ? value : value[..comma]).Trim(" \t"u8);
                 value = comma < 0 ? default : value[(comma + 1)..];
-                if (token.IsEmpty || Ascii.EqualsIgnoreCase(token, "close"u8) || Ascii.EqualsIgnoreCase(token, "keep-alive"u8)) continue;
+                if (token.IsEmpty || Ascii.EqualsIgnoreCase(token, "close"u8) || Ascii.EqualsIgnoreCase(token, "keep-alive"u8) ||
+                    Ascii.EqualsIgnoreCase(token, "upgrade"u8)) continue;
                 // A Connection token may name any field; keep the framing ones, which are handled apart.
                 if (KnownHeaders.Identify(token) is KnownHeader.ContentLength or KnownHeader.TransferEncoding or KnownHeader.Host) continue;
                 for (var j = 0; j < _count; j++)
@@ -188,6 +200,7 @@ internal sealed class MessageHead : IDisposable
             var token = (comma < 0 ? value : value[..comma]).Trim(" \t"u8);
             value = comma < 0 ? default : value[(comma + 1)..];
             if (Ascii.EqualsIgnoreCase(token, "close"u8)) WantsClose = true;
+            else if (Ascii.EqualsIgnoreCase(token, "upgrade"u8)) ConnectionUpgrade = true;
             else if (Ascii.EqualsIgnoreCase(token, "keep-alive"u8) && Version == Http1Version.Http10) WantsClose = false;
         }
     }

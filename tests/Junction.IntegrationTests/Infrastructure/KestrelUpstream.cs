@@ -62,6 +62,7 @@ internal sealed class KestrelUpstream : IAsyncDisposable
             context.Response.Headers["x-upstream"] = upstream.Name;
             await next(context);
         });
+        app.UseWebSockets();
         MapEndpoints(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -110,6 +111,28 @@ internal sealed class KestrelUpstream : IAsyncDisposable
                 var n = (int)Math.Min(left, buffer.Length);
                 await context.Response.Body.WriteAsync(buffer.AsMemory(0, n));
                 left -= n;
+            }
+        });
+        // A WebSocket echo: every message comes back as sent, until the client closes.
+        app.Map("/ws", async (HttpContext context) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 426;
+                await context.Response.WriteAsync("websocket only");
+                return;
+            }
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
             }
         });
         app.Map("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
