@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
+using Junction.Host.Admin;
 using Microsoft.Extensions.Logging;
 
 namespace Junction.Host;
@@ -21,7 +22,7 @@ internal static class JunctionCli
         };
         logLevel.Validators.Add(result =>
         {
-            if (!TryParseLogLevel(result.GetValueOrDefault<string>(), out _)) result.AddError("--log-level must be one of: trace, debug, info, warning, error, critical, off");
+            if (!LogLevelSwitch.TryParse(result.GetValueOrDefault<string>(), out _)) result.AddError("--log-level must be one of: trace, debug, info, warning, error, critical, off");
         });
         var drainTime = new Option<string>("--drain-time")
         {
@@ -59,7 +60,7 @@ internal static class JunctionCli
 
     private static Task<int> Run(ParseResult parse, Option<FileInfo?> config, Option<string> logLevel, Option<string> drainTime)
     {
-        TryParseLogLevel(parse.GetValue(logLevel), out var level);
+        LogLevelSwitch.TryParse(parse.GetValue(logLevel), out var level);
         TryParseSeconds(parse.GetValue(drainTime), out var drain);
         return ProxyRunner.RunAsync(parse.GetValue(config)?.ToString(), level, drain);
     }
@@ -78,20 +79,5 @@ internal static class JunctionCli
         }
         value = TimeSpan.FromSeconds(seconds);
         return true;
-    }
-
-    private static bool TryParseLogLevel(string? text, out LogLevel level)
-    {
-        switch (text?.ToLowerInvariant())
-        {
-            case "trace": level = LogLevel.Trace; return true;
-            case "debug": level = LogLevel.Debug; return true;
-            case "info": level = LogLevel.Information; return true;
-            case "warn" or "warning": level = LogLevel.Warning; return true;
-            case "error": level = LogLevel.Error; return true;
-            case "critical": level = LogLevel.Critical; return true;
-            case "off": level = LogLevel.None; return true;
-            default: level = LogLevel.Information; return false;
-        }
     }
 }
