@@ -3,15 +3,18 @@
 # missing, and only runs apt-get when something is.
 set -euo pipefail
 
-# command -> Debian package
+# command -> Debian package. nginx is in /usr/sbin, which a non-root PATH may lack. Installing nginx may
+# try to start the system service; the tests never use it: they run their own nginx in a temp prefix.
 declare -A packages=(
   [curl]=curl
+  [nginx]=nginx
   [promtool]=prometheus
+  [wrk]=wrk
 )
 
 missing=()
 for command in "${!packages[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${packages[$command]}")
+  command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${packages[$command]}")
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -19,6 +22,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
+  # Keep package scripts from starting system services (nginx on :80, prometheus): the tests run
+  # their own instances, and a service that fails to start would fail the install.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod +x "$policy"
+    trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
