@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
@@ -120,8 +121,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
         await FinishCloseAsync(closeType).ConfigureAwait(false);
     }
 
-    public async ValueTask<bool> WriteAsync(ReadOnlySequence<byte> data, bool endOfStream) =>
-        await WriteFromAsync(0, data, endOfStream).ConfigureAwait(false);
+    public ValueTask<bool> WriteAsync(ReadOnlySequence<byte> data, bool endOfStream) => WriteFromAsync(0, data, endOfStream);
 
     public void Close(ConnectionCloseType type)
     {
@@ -214,6 +214,9 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     /// Runs the new-connection event through the filters from <paramref name="start"/>; once every filter
     /// has continued, offers any buffered data.
     /// </summary>
+    // Pooled builders: these run for every read and write, and a state machine that goes async
+    // would otherwise be a heap allocation each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask IterateReadFiltersAsync(int start)
     {
         for (var i = start; i < _readFilters.Count; i++)
@@ -228,6 +231,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     }
 
     /// <summary>Offers <paramref name="data"/> to the read filters from <paramref name="start"/>.</summary>
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask OfferReadDataAsync(int start, NetworkData data, bool endOfStream)
     {
         for (var i = start; i < _readFilters.Count; i++)
@@ -240,6 +244,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
         }
     }
 
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteFromAsync(int start, ReadOnlySequence<byte> data, bool endOfStream)
     {
         if (IsClosing || Volatile.Read(ref _outputEnded) != 0) return false;

@@ -23,7 +23,8 @@ internal sealed class Http1ConnectionPool
     private Http1ConnectionPool(Http1ParserLimits limits) => _limits = limits;
 
     public static Http1ConnectionPool For(IUpstreamHost host, Http1ParserLimits limits) =>
-        s_pools.GetValue(host, _ => new Http1ConnectionPool(limits));
+        // TryGetValue first: the factory lambda captures limits, which would allocate on every call.
+        s_pools.TryGetValue(host, out var pool) ? pool : s_pools.GetValue(host, _ => new Http1ConnectionPool(limits));
 
     public int IdleCount
     {
@@ -34,6 +35,7 @@ internal sealed class Http1ConnectionPool
     }
 
     /// <summary>An idle connection that is still good, or a new one; a failure result otherwise.</summary>
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(Http1UpstreamConnection? Connection, UpstreamConnectResult Result)> AcquireAsync(
         IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken)
     {
@@ -53,6 +55,7 @@ internal sealed class Http1ConnectionPool
     }
 
     /// <summary>Returns a connection after an exchange: kept when <paramref name="reusable"/>, else closed.</summary>
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReleaseAsync(Http1UpstreamConnection connection, bool reusable)
     {
         if (!reusable)

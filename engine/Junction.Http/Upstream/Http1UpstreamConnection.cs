@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Pipelines;
 using Junction.Http.ConnectionManager;
 using Junction.Http.Http1;
@@ -14,7 +15,8 @@ namespace Junction.Http.Upstream;
 /// </summary>
 internal sealed class Http1UpstreamConnection : IAsyncDisposable
 {
-    private Task<bool> _idleWatch = Task.FromResult(true);
+    // Awaited exactly once (by TryReactivateAsync), so a pooled ValueTask is safe here.
+    private ValueTask<bool> _idleWatch = new(true);
 
     public Http1UpstreamConnection(IUpstreamConnection upstream, Http1ParserLimits limits)
     {
@@ -42,6 +44,7 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     public void StartIdleWatch() => _idleWatch = WatchWhileIdleAsync();
 
     /// <summary>Ends the idle watch; true when the connection is still usable.</summary>
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> TryReactivateAsync()
     {
         Input.CancelPendingRead();
@@ -56,7 +59,8 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     /// </remarks>
     public ValueTask DisposeAsync() => Upstream.DisposeAsync();
 
-    private async Task<bool> WatchWhileIdleAsync()
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WatchWhileIdleAsync()
     {
         try
         {

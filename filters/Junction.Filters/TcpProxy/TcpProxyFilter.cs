@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
@@ -83,6 +84,7 @@ internal sealed class TcpProxyFilter(TcpProxyProvider provider) : INetworkReadFi
         return FilterStatus.Continue;
     }
 
+[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FilterStatus> OnDataAsync(NetworkData data, bool endOfStream)
     {
         var output = _upstreamOutput;
