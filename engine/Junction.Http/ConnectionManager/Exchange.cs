@@ -14,6 +14,9 @@ internal sealed class Exchange(HttpStreamInfo info, Http1BodyFraming framing)
     /// <summary>True once routing ran and the request head was handled.</summary>
     public bool Started { get; set; }
 
+    /// <summary>True once the whole request (head and body) was received and forwarded.</summary>
+    public bool RequestComplete { get; set; }
+
     /// <summary>Bytes of a Content-Length request body not yet forwarded.</summary>
     public long BodyRemaining { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 using Junction.AccessLog;
@@ -13,11 +14,12 @@ internal sealed partial class Http1ServerConnection
     /// redirect, upstream failure). If the request body was not read, the connection closes afterwards,
     /// so unread body bytes can never be taken for the next request.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask LocalReplyAsync(Exchange exchange, int status, ReadOnlyMemory<byte>? body, string? location = null)
     {
         provider.Stats.LocalReplies.Increment();
         if (exchange.RequestFraming.Kind != Http1BodyKind.None) exchange.BodyUnread = true;
-        var keepAlive = !_request.WantsClose && !exchange.BodyUnread;
+        var keepAlive = !_request.WantsClose && !exchange.BodyUnread && !_drainAfterExchange;
         WriteLocalReplyHead(status, body?.Length ?? 0, location, keepAlive, _request.Method == Http1Method.Head);
         if (body is { } bytes && _request.Method != Http1Method.Head) _scratch.Write(bytes.Span);
         exchange.Info.SetResponseCode(status);
@@ -56,6 +58,7 @@ internal sealed partial class Http1ServerConnection
     /// Envoy's answer (503 for a reset, 504 for a timeout, 502 for a malformed response); after that only
     /// a reset can tell it the response is incomplete.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask UpstreamFailedAsync(Exchange exchange, ResponseFlags flag)
     {
         exchange.Info.SetFlag(flag);
@@ -84,18 +87,12 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>A malformed or unsafe request: answer with the matching status and close the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RejectRequestAsync(Http1RejectReason reason)
     {
         provider.Stats.ProtocolErrors.Increment();
         var status = reason.ToStatusCode();
-        var exchange = _exchange;
-        if (exchange is null)
-        {
-            provider.Stats.RequestsTotal.Increment();
-            provider.Stats.RequestsActive.Increment();
-            exchange = new Exchange(new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null), Http1BodyFraming.None);
-            _exchange = exchange;
-        }
+        var exchange = _exchange ?? OpenExchangeForLocalReply();
         exchange.Info.SetFlag(ResponseFlags.DownstreamProtocolError);
         exchange.Info.TerminationDetails = reason.ToString();
         if (exchange.Upstream is { } upstream)
@@ -112,5 +109,18 @@ internal sealed partial class Http1ServerConnection
         exchange.BodyUnread = true;
         var body = Encoding.ASCII.GetBytes(reason.ToString());
         await LocalReplyAsync(exchange, status, body).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An exchange for a request whose head never completed (a parse error, a header timeout), so that
+    /// it can be answered, counted and logged like any other.
+    /// </summary>
+    private Exchange OpenExchangeForLocalReply()
+    {
+        provider.Stats.RequestsTotal.Increment();
+        provider.Stats.RequestsActive.Increment();
+        var exchange = new Exchange(new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null), Http1BodyFraming.None);
+        _exchange = exchange;
+        return exchange;
     }
 }

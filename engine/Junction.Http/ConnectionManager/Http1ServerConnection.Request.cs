@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 using System.Net;
@@ -12,6 +13,7 @@ namespace Junction.Http.ConnectionManager;
 internal sealed partial class Http1ServerConnection
 {
     /// <summary>Routes the request whose head was just parsed and, when it is forwarded, sends its head upstream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StartExchangeAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         exchange.Started = true;
@@ -83,6 +85,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>Forwards the request body bytes available now; once the body is complete, relays the response.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ForwardRequestBodyAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         var upstream = exchange.Upstream!;
@@ -108,14 +111,22 @@ internal sealed partial class Http1ServerConnection
                 break;
         }
 
-        FlushResultOrFailure flush = await FlushUpstreamAsync(output).ConfigureAwait(false);
+        // A timeout cancels a flush the upstream is too slow to take (request_timeout, stream_idle_timeout).
+        var flush = await FlushUpstreamAsync(output, _exchangeCancel.Token).ConfigureAwait(false);
         if (flush == FlushResultOrFailure.Failed)
         {
             await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
             return;
         }
+        if (flush == FlushResultOrFailure.Cancelled)
+        {
+            await ExchangeCancelledAsync(exchange).ConfigureAwait(false);
+            return;
+        }
+        MarkActivity();
         if (complete)
         {
+            exchange.RequestComplete = true;
             await RelayResponseAsync(exchange).ConfigureAwait(false);
         }
         else if (endOfStream)
@@ -152,14 +163,22 @@ internal sealed partial class Http1ServerConnection
     {
         Flushed,
         Failed,
+
+        /// <summary>The exchange's cancellation fired (a timeout) before the upstream took the bytes.</summary>
+        Cancelled,
     }
 
-    private static async ValueTask<FlushResultOrFailure> FlushUpstreamAsync(System.IO.Pipelines.PipeWriter output)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<FlushResultOrFailure> FlushUpstreamAsync(System.IO.Pipelines.PipeWriter output, CancellationToken token = default)
     {
         try
         {
-            var flush = await output.FlushAsync().ConfigureAwait(false);
+            var flush = await output.FlushAsync(token).ConfigureAwait(false);
             return flush.IsCompleted ? FlushResultOrFailure.Failed : FlushResultOrFailure.Flushed;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return FlushResultOrFailure.Cancelled;
         }
         catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or InvalidOperationException or System.IO.IOException)
         {
@@ -268,6 +287,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>The client half-closed inside a request: nothing can complete it, so drop the upstream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AbandonExchangeAsync(Exchange exchange)
     {
         exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 using System.IO.Pipelines;
@@ -9,12 +10,11 @@ namespace Junction.Http.ConnectionManager;
 
 internal sealed partial class Http1ServerConnection
 {
-    private CancellationTokenSource _routeTimeout = new();
-
     /// <summary>
     /// Reads the upstream's response head, writes it to the client with the proxy's changes, relays the
     /// body with the framing the client can read, and ends the exchange.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RelayResponseAsync(Exchange exchange)
     {
         var upstream = exchange.Upstream!;
@@ -22,13 +22,10 @@ internal sealed partial class Http1ServerConnection
         upstream.Requests++;
         exchange.Info.Response = head;
 
-        if (!_routeTimeout.TryReset())
-        {
-            _routeTimeout.Dispose();
-            _routeTimeout = new CancellationTokenSource();
-        }
-        if (exchange.Route.Timeout is { } timeout) _routeTimeout.CancelAfter(timeout);
-        var token = _routeTimeout.Token;
+        // The route timeout runs from the end of the request to the end of the response. The source was
+        // reset when the stream began; the timer may cancel it too (Timeouts.cs).
+        if (exchange.Route.Timeout is { } timeout) _exchangeCancel.CancelAfter(timeout);
+        var token = _exchangeCancel.Token;
 
         try
         {
@@ -53,7 +50,7 @@ internal sealed partial class Http1ServerConnection
 
             var clientIs10 = _request.Version == Http1Version.Http10;
             // A body the client can only read to its end (1.0 client, unframed response) ends the connection.
-            var keepAlive = !_request.WantsClose && !exchange.BodyUnread &&
+            var keepAlive = !_request.WantsClose && !exchange.BodyUnread && !_drainAfterExchange &&
                 !(clientIs10 && framing.Kind is Http1BodyKind.Chunked or Http1BodyKind.CloseDelimited);
             var rechunk = !clientIs10 && framing.Kind is Http1BodyKind.Chunked or Http1BodyKind.CloseDelimited;
             WriteResponseHead(head, framing, keepAlive, rechunk, clientIs10, ref exchange.Route);
@@ -95,9 +92,7 @@ internal sealed partial class Http1ServerConnection
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested && !Connection.Closed.IsCancellationRequested)
         {
-            provider.Stats.RequestTimeouts.Increment();
-            exchange.UpstreamStats?.Timeouts.Increment();
-            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRequestTimeout).ConfigureAwait(false);
+            await ExchangeCancelledAsync(exchange).ConfigureAwait(false);
         }
         catch (Http1ParseException)
         {
@@ -109,18 +104,20 @@ internal sealed partial class Http1ServerConnection
         }
         finally
         {
-            _routeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            _exchangeCancel.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
 
     /// <summary>Parses the status line and header fields; skips interim 1xx responses. False when the upstream closed first.</summary>
-    private static async ValueTask<bool> ReadResponseHeadAsync(PipeReader input, Http1Parser parser, MessageHead head, CancellationToken token)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ReadResponseHeadAsync(PipeReader input, Http1Parser parser, MessageHead head, CancellationToken token)
     {
         var statusLineDone = false;
         head.Reset();
         while (true)
         {
             var result = await input.ReadAsync(token).ConfigureAwait(false);
+            MarkActivity();
             var buffer = result.Buffer;
             var done = ParseResponseHead(buffer, parser, head, ref statusLineDone, out var consumed);
             input.AdvanceTo(buffer.GetPosition(consumed), done ? buffer.GetPosition(consumed) : buffer.End);
@@ -192,10 +189,12 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>Sends whatever is in the scratch buffer (the head, perhaps with body bytes) to the client.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> FlushScratchAsync()
     {
         if (_scratch.WrittenCount == 0) return (true, false);
         var ok = await Connection.WriteAsync(new ReadOnlySequence<byte>(_scratch.WrittenMemory), endOfStream: false).ConfigureAwait(false);
+        MarkActivity();
         _scratch.ResetWrittenCount();
         return (true, !ok);
     }
@@ -203,12 +202,14 @@ internal sealed partial class Http1ServerConnection
     // Small bodies ride in the same write as the head: one syscall for a typical small response.
     private const int CoalesceLimit = 16 * 1024;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> RelayLengthBodyAsync(PipeReader input, long length, CancellationToken token)
     {
         var remaining = length;
         while (remaining > 0)
         {
             var result = await input.ReadAsync(token).ConfigureAwait(false);
+            MarkActivity();
             var buffer = result.Buffer;
             var take = Math.Min(remaining, buffer.Length);
             var body = buffer.Slice(0, take);
@@ -222,6 +223,7 @@ internal sealed partial class Http1ServerConnection
             {
                 ok = !(await FlushScratchAsync().ConfigureAwait(false)).ClientGone &&
                     (take == 0 || await Connection.WriteAsync(body, endOfStream: false).ConfigureAwait(false));
+                MarkActivity();
             }
             input.AdvanceTo(body.End);
             remaining -= take;
@@ -231,6 +233,7 @@ internal sealed partial class Http1ServerConnection
         return await FlushScratchAsync().ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> RelayChunkedBodyAsync(Upstream.Http1UpstreamConnection upstream, bool rechunk, CancellationToken token)
     {
         var input = upstream.Input;
@@ -239,6 +242,7 @@ internal sealed partial class Http1ServerConnection
         while (true)
         {
             var result = await input.ReadAsync(token).ConfigureAwait(false);
+            MarkActivity();
             var buffer = result.Buffer;
             var complete = DecodeResponseChunks(buffer, decoder, rechunk, out var consumed);
             input.AdvanceTo(buffer.GetPosition(consumed), complete ? buffer.GetPosition(consumed) : buffer.End);
@@ -277,11 +281,13 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>A body that ends when the upstream closes: forwarded as chunks (1.1 client) or raw (1.0 client).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> RelayToEndAsync(PipeReader input, bool rechunk, CancellationToken token)
     {
         while (true)
         {
             var result = await input.ReadAsync(token).ConfigureAwait(false);
+            MarkActivity();
             var buffer = result.Buffer;
             if (!buffer.IsEmpty)
             {

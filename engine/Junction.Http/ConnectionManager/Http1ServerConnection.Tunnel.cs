@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Junction.AccessLog;
@@ -14,6 +15,7 @@ internal sealed partial class Http1ServerConnection
     /// carries bytes both ways, like tcp_proxy, until both sides have closed. Only a 101 switches: any
     /// other answer to an upgrade request stays in HTTP framing.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask BeginTunnelAsync(Exchange exchange, MessageHead head)
     {
         var output = _scratch;
@@ -41,6 +43,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>Client bytes into the tunnel; the client's FIN half-closes the upstream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ForwardTunnelAsync(NetworkData data, bool endOfStream)
     {
         var output = _exchange!.Upstream!.Output;
@@ -66,6 +69,7 @@ internal sealed partial class Http1ServerConnection
             while (true)
             {
                 var result = await input.ReadAsync().ConfigureAwait(false);
+                MarkActivity();
                 var written = await Connection.WriteAsync(result.Buffer, result.IsCompleted).ConfigureAwait(false);
                 input.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted || !written) return;

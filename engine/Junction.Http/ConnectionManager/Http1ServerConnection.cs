@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using Junction.AccessLog;
 using Junction.Http.Http1;
@@ -14,9 +15,10 @@ namespace Junction.Http.ConnectionManager;
 /// <remarks>
 /// Everything here runs inside <see cref="OnDataAsync"/> calls, which the network filter chain never
 /// overlaps: an exchange may span several calls (a request body arriving in pieces), and its state lives
-/// in fields between them. Backpressure both ways is an awaited flush: a request body is read from the
-/// client only as fast as the upstream takes it, and a response body is read from the upstream only as
-/// fast as the client takes it.
+/// in fields between them. The one other actor is the timeout timer, which never writes while an
+/// <see cref="OnDataAsync"/> call runs (see <c>Http1ServerConnection.Timeouts.cs</c>). Backpressure
+/// both ways is an awaited flush: a request body is read from the client only as fast as the upstream
+/// takes it, and a response body is read from the upstream only as fast as the client takes it.
 /// </remarks>
 internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvider provider) : INetworkReadFilter
 {
@@ -46,49 +48,64 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.ConnectionsTotal.Increment();
         provider.Stats.ConnectionsActive.Increment();
         Connection.Closed.Register(static state => ((Http1ServerConnection)state!).OnClosed(), this);
+        StartTimeouts();
         return ValueTask.FromResult(FilterStatus.Continue);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FilterStatus> OnDataAsync(NetworkData data, bool endOfStream)
     {
+        // Held for the whole call: the timer acts directly only while no call runs (Timeouts.cs).
+        if (_gate is { } gate)
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            MarkActivity();
+        }
         try
         {
-            while (_state != State.Closed)
+            try
             {
-                if (_state == State.Tunnel)
+                while (_state != State.Closed)
                 {
-                    await ForwardTunnelAsync(data, endOfStream).ConfigureAwait(false);
-                    return FilterStatus.StopIteration;
-                }
-                if (_state == State.RequestLine && !ParseRequestLine(data)) break;
-                if (_state == State.Headers && !ParseHeaders(data)) break;
-                if (_state == State.Body)
-                {
-                    var exchange = _exchange!;
-                    if (!exchange.Started) await StartExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
-                    else await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
-                    // Still in the body: wait for more bytes from the client.
-                    if (_state == State.Body) break;
+                    if (_state == State.Tunnel)
+                    {
+                        await ForwardTunnelAsync(data, endOfStream).ConfigureAwait(false);
+                        return FilterStatus.StopIteration;
+                    }
+                    if (_state == State.RequestLine && !ParseRequestLine(data)) break;
+                    if (_state == State.Headers && !ParseHeaders(data)) break;
+                    if (_state == State.Body)
+                    {
+                        var exchange = _exchange!;
+                        if (!exchange.Started) await StartExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        else await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        // Still in the body: wait for more bytes from the client.
+                        if (_state == State.Body) break;
+                    }
                 }
             }
-        }
-        catch (Http1ParseException ex)
-        {
-            await RejectRequestAsync(ex.Reason).ConfigureAwait(false);
-        }
+            catch (Http1ParseException ex)
+            {
+                await RejectRequestAsync(ex.Reason).ConfigureAwait(false);
+            }
 
-        if (endOfStream && _state is not State.Closed and not State.Tunnel)
-        {
-            // The client half-closed. Between requests that is a clean end; inside a request it is a
-            // truncated message, and there is nobody left to answer.
-            _state = State.Closed;
-            if (_exchange is { } open) await AbandonExchangeAsync(open).ConfigureAwait(false);
-            Connection.Close(ConnectionCloseType.FlushWrite);
+            if (endOfStream && _state is not State.Closed and not State.Tunnel)
+            {
+                // The client half-closed. Between requests that is a clean end; inside a request it is a
+                // truncated message, and there is nobody left to answer.
+                _state = State.Closed;
+                if (_exchange is { } open) await AbandonExchangeAsync(open).ConfigureAwait(false);
+                Connection.Close(ConnectionCloseType.FlushWrite);
+            }
+            // Complete lines were consumed as they were parsed; a partial line stays buffered for the next
+            // call. After the connection is done, whatever else the client sent is discarded.
+            if (_state == State.Closed) data.ConsumeAll();
+            return FilterStatus.StopIteration;
         }
-        // Complete lines were consumed as they were parsed; a partial line stays buffered for the next
-        // call. After the connection is done, whatever else the client sent is discarded.
-        if (_state == State.Closed) data.ConsumeAll();
-        return FilterStatus.StopIteration;
+        finally
+        {
+            _gate?.Release();
+        }
     }
 
     private bool ParseRequestLine(NetworkData data)
@@ -96,6 +113,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         var reader = new SequenceReader<byte>(data.Buffer);
         var builder = new MessageHeadBuilder(_request);
         if (reader.End) return false;
+        if (_streamStart == 0) BeginStream();
         _request.Reset();
         var done = _parser.ParseRequestLine(ref reader, ref builder);
         data.Consume(reader.Consumed);
@@ -144,7 +162,9 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.RequestTime.Record(exchange.Info.Duration.TotalMilliseconds);
         if (provider.AccessLog.IsEnabled) provider.AccessLog.Log(exchange.Info);
         _exchange = null;
-        if (keepAlive)
+        EndStream();
+        // max_connection_duration may have passed after the response head said keep-alive: close anyway.
+        if (keepAlive && !_drainAfterExchange)
         {
             _state = State.RequestLine;
         }
@@ -158,6 +178,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
     private void OnClosed()
     {
         provider.Stats.ConnectionsActive.Decrement();
+        StopTimeouts();
         if (_state == State.Tunnel && _exchange is { } tunnel)
         {
             _ = FinishTunnelAsync(tunnel);

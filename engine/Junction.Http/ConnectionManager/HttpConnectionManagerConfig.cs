@@ -17,8 +17,13 @@ internal sealed record HttpConnectionManagerConfig(
     bool NormalizePath,
     bool MergeSlashes,
     IReadOnlyList<string> UpgradeTypes,
-    ConfigSequence? AccessLog)
+    ConfigSequence? AccessLog,
+    HttpConnectionManagerTimeoutsConfig Timeouts)
 {
+    // Envoy's defaults: a stream idle for 5 minutes and a connection idle for an hour are ended.
+    private static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromHours(1);
+
     private static readonly string[] s_unsupported =
     {
         "rds", "scoped_routes", "tracing", "http2_protocol_options", "http3_protocol_options",
@@ -28,8 +33,7 @@ internal sealed record HttpConnectionManagerConfig(
         "preserve_external_request_id", "always_set_request_id_in_response", "strip_matching_host_port",
         "strip_any_host_port", "path_with_escaped_slashes_action", "stream_error_on_invalid_http_message",
         "server_header_transformation", "scheme_header_transformation", "delayed_close_timeout",
-        "drain_timeout", "stream_idle_timeout", "request_timeout", "request_headers_timeout",
-        "max_request_headers_kb_per_connection", "http_protocol_options", "access_log_options",
+        "drain_timeout", "max_request_headers_kb_per_connection", "http_protocol_options", "access_log_options",
         "add_user_agent", "user_agent", "early_header_mutation_extensions", "typed_header_validation_config",
         "strip_trailing_host_dot", "append_x_forwarded_port", "append_local_overload",
     };
@@ -66,10 +70,14 @@ internal sealed record HttpConnectionManagerConfig(
         var generateRequestId = map.Bool("generate_request_id", true);
         var maxHeadersKb = map.Int32("max_request_headers_kb", 60, min: 1, max: 8192);
         var maxHeadersCount = 100;
+        TimeSpan? idleTimeout = DefaultIdleTimeout;
+        TimeSpan? maxConnectionDuration = null;
         if (map.Map("common_http_protocol_options") is { } common)
         {
             maxHeadersCount = common.Int32("max_headers_count", 100, min: 1, max: 10_000);
-            foreach (var field in new[] { "idle_timeout", "max_connection_duration", "max_stream_duration", "headers_with_underscores_action", "max_requests_per_connection", "max_response_headers_kb" })
+            idleTimeout = common.Duration("idle_timeout") ?? DefaultIdleTimeout;
+            maxConnectionDuration = common.Duration("max_connection_duration");
+            foreach (var field in new[] { "max_stream_duration", "headers_with_underscores_action", "max_requests_per_connection", "max_response_headers_kb" })
             {
                 common.Unsupported(field);
             }
@@ -94,13 +102,23 @@ internal sealed record HttpConnectionManagerConfig(
             upgradeTypes.Add(type.ToLowerInvariant());
         }
         var accessLog = map.Sequence("access_log");
+        // 0s disables each, as in Envoy (for max_connection_duration, which Envoy leaves unset to disable,
+        // 0s means no limit too); request_timeout and request_headers_timeout are off unless set.
+        var timeouts = new HttpConnectionManagerTimeoutsConfig(
+            StreamIdle: Enabled(map.Duration("stream_idle_timeout") ?? DefaultStreamIdleTimeout),
+            Request: Enabled(map.Duration("request_timeout")),
+            RequestHeaders: Enabled(map.Duration("request_headers_timeout")),
+            ConnectionIdle: Enabled(idleTimeout),
+            MaxConnectionDuration: Enabled(maxConnectionDuration));
         foreach (var field in s_unsupported) map.Unsupported(field);
         map.RejectUnknownFields();
 
         if (statPrefix is null || routeConfig is null) return null;
         return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, generateRequestId,
-            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog);
+            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog, timeouts);
     }
+
+    private static TimeSpan? Enabled(TimeSpan? timeout) => timeout is { } value && value > TimeSpan.Zero ? value : null;
 
     /// <summary>
     /// The HTTP filter chain. Only the router exists so far, so the chain must be exactly the router;

@@ -16,7 +16,8 @@ internal sealed class HttpConnectionManagerProvider(
     byte[]? serverName,
     bool useRemoteAddress,
     bool generateRequestId,
-    bool allowWebSocket) : INetworkFilterProvider
+    bool allowWebSocket,
+    ConnectionTimeouts timeouts) : INetworkFilterProvider
 {
     public Http1ParserLimits Limits { get; } = limits;
 
@@ -33,6 +34,9 @@ internal sealed class HttpConnectionManagerProvider(
 
     /// <summary><c>upgrade_configs</c> has websocket: such requests keep their Upgrade and may become tunnels.</summary>
     public bool AllowWebSocket { get; } = allowWebSocket;
+
+    /// <summary>Stream and connection timeouts; see <c>Http1ServerConnection.Timeouts.cs</c>.</summary>
+    public ConnectionTimeouts Timeouts { get; } = timeouts;
 
     public void CreateFilters(INetworkFilterChainBuilder chain) => chain.AddReadFilter(new Http1ServerConnection(this));
 

@@ -27,7 +27,20 @@ internal sealed class HttpConnectionManagerStats(IStatsScope scope, IStatsScope 
 
     public Counter NoCluster { get; } = scope.Counter("no_cluster");
 
+    /// <summary>request_timeout fired: the whole request did not arrive in time. (Route timeouts count in the cluster's upstream_rq_timeout.)</summary>
     public Counter RequestTimeouts { get; } = scope.Counter("downstream_rq_timeout");
+
+    /// <summary>request_headers_timeout fired: the request head did not arrive in time.</summary>
+    public Counter RequestHeaderTimeouts { get; } = scope.Counter("downstream_rq_header_timeout");
+
+    /// <summary>stream_idle_timeout fired: an exchange saw no bytes either way for that long.</summary>
+    public Counter StreamIdleTimeouts { get; } = scope.Counter("downstream_rq_idle_timeout");
+
+    /// <summary>common_http_protocol_options.idle_timeout closed a connection that had no exchange.</summary>
+    public Counter IdleTimeouts { get; } = scope.Counter("downstream_cx_idle_timeout");
+
+    /// <summary>common_http_protocol_options.max_connection_duration passed (counted once per connection).</summary>
+    public Counter MaxDurationReached { get; } = scope.Counter("downstream_cx_max_duration_reached");
 
     public Counter LocalReplies { get; } = scope.Counter("downstream_rq_local_reply");
 

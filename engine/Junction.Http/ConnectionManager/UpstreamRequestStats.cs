@@ -38,6 +38,10 @@ internal sealed class UpstreamRequestStats
     public Histogram RequestTime { get; }
 
     public static UpstreamRequestStats For(IUpstreamCluster cluster, IStatsScope root) =>
+        s_byCluster.TryGetValue(cluster, out var stats) ? stats : Create(cluster, root);
+
+    // Apart from For, so the closure over root is allocated only when the stats are first created.
+    private static UpstreamRequestStats Create(IUpstreamCluster cluster, IStatsScope root) =>
         s_byCluster.GetValue(cluster, c => new UpstreamRequestStats(root.Scope("cluster").Scope(c.Name)));
 
     public void CountResponse(int status)

@@ -16,8 +16,7 @@ internal sealed class RouteAction
         PathRewrite? rewrite,
         string? hostRewriteLiteral,
         bool autoHostRewrite,
-        TimeSpan? timeout,
-        TimeSpan? idleTimeout)
+        TimeSpan? timeout)
     {
         ClusterSpecifier = clusterSpecifier;
         _clusters = clusters;
@@ -35,7 +34,6 @@ internal sealed class RouteAction
         HostRewriteLiteral = hostRewriteLiteral;
         AutoHostRewrite = autoHostRewrite;
         Timeout = timeout;
-        IdleTimeout = idleTimeout;
     }
 
     /// <summary>How the cluster is named.</summary>
@@ -61,12 +59,6 @@ internal sealed class RouteAction
 
     /// <summary><c>timeout</c>: how long the whole upstream exchange may take (15 s unless configured); null when disabled (<c>0s</c>).</summary>
     public TimeSpan? Timeout { get; }
-
-    /// <summary>
-    /// <c>idle_timeout</c>: null when not configured (the connection manager's stream idle timeout
-    /// applies); <see cref="TimeSpan.Zero"/> when configured as <c>0s</c>, which disables it for this route.
-    /// </summary>
-    public TimeSpan? IdleTimeout { get; }
 
     /// <summary>True when <c>prefix_rewrite</c> or <c>regex_rewrite</c> is configured.</summary>
     public bool HasPathRewrite => _rewrite is not null;

@@ -23,8 +23,12 @@ internal sealed class Http1ConnectionPool
     private Http1ConnectionPool(Http1ParserLimits limits) => _limits = limits;
 
     public static Http1ConnectionPool For(IUpstreamHost host, Http1ParserLimits limits) =>
-        // TryGetValue first: the factory lambda captures limits, which would allocate on every call.
-        s_pools.TryGetValue(host, out var pool) ? pool : s_pools.GetValue(host, _ => new Http1ConnectionPool(limits));
+        s_pools.TryGetValue(host, out var pool) ? pool : Create(host, limits);
+
+    // Apart from For: a lambda capturing limits allocates its closure when the enclosing method starts,
+    // so it lives in a method that runs only when the pool does not exist yet.
+    private static Http1ConnectionPool Create(IUpstreamHost host, Http1ParserLimits limits) =>
+        s_pools.GetValue(host, _ => new Http1ConnectionPool(limits));
 
     public int IdleCount
     {

@@ -75,11 +75,9 @@ public sealed class RouteActionTests
     {
         var defaults = Single("match: {prefix: /}\nroute: {cluster: backend}").Route!;
         Assert.Equal(TimeSpan.FromSeconds(15), defaults.Timeout);
-        Assert.Null(defaults.IdleTimeout);
 
-        var set = Single("match: {prefix: /}\nroute: {cluster: backend, timeout: 2.5s, idle_timeout: 0s}").Route!;
+        var set = Single("match: {prefix: /}\nroute: {cluster: backend, timeout: 2.5s}").Route!;
         Assert.Equal(TimeSpan.FromSeconds(2.5), set.Timeout);
-        Assert.Equal(TimeSpan.Zero, set.IdleTimeout);
 
         Assert.Null(Single("match: {prefix: /}\nroute: {cluster: backend, timeout: 0s}").Route!.Timeout);
     }

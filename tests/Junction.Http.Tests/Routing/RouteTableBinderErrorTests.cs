@@ -121,6 +121,18 @@ public sealed class RouteTableBinderErrorTests
         """, 11, 20, "virtual_hosts[0].routes[0].match.headers[0].string_match.safe_regex.regex", "is not supported");
 
     [Fact]
+    public void RouteIdleTimeoutIsRefusedUntilItIsHonoured() => SingleError("""
+        virtual_hosts:
+        - name: vh
+          domains: ["*"]
+          routes:
+          - match: { prefix: "/" }
+            route:
+              cluster: backend
+              idle_timeout: 5s
+        """, 8, 21, "virtual_hosts[0].routes[0].route.idle_timeout", "field 'idle_timeout' is not supported");
+
+    [Fact]
     public void GoogleRe2ProgramSizeIsUnsupported() => SingleError("""
         virtual_hosts:
         - name: vh
