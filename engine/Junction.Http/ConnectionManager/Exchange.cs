@@ -26,6 +26,12 @@ internal sealed class Exchange(HttpStreamInfo info, Http1BodyFraming framing)
 
     public Http1ConnectionPool? Pool { get; set; }
 
+    /// <summary>The upstream host the pool belongs to.</summary>
+    public Junction.Upstream.IUpstreamHost? Host { get; set; }
+
+    /// <summary>True once the request was re-sent on a fresh connection (at most once).</summary>
+    public bool Retried { get; set; }
+
     /// <summary>True once response bytes have gone to the client: errors after that can only reset.</summary>
     public bool ResponseStarted { get; set; }
 

@@ -65,6 +65,7 @@ internal sealed partial class Http1ServerConnection
         }
         exchange.Upstream = upstream;
         exchange.Pool = pool;
+        exchange.Host = host;
         exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
 
         if (_request.ExpectsContinue && hasBody)

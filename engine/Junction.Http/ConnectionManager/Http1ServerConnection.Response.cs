@@ -29,8 +29,19 @@ internal sealed partial class Http1ServerConnection
 
         try
         {
-            if (!await ReadResponseHeadAsync(upstream.Input, upstream.Parser, head, token).ConfigureAwait(false))
+            _responseBytesSeen = false;
+            bool headRead;
+            try
             {
+                headRead = await ReadResponseHeadAsync(upstream.Input, upstream.Parser, head, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or System.IO.IOException)
+            {
+                headRead = false;
+            }
+            if (!headRead)
+            {
+                if (await TryResendOnFreshConnectionAsync(exchange).ConfigureAwait(false)) return;
                 await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
                 return;
             }
@@ -108,6 +119,53 @@ internal sealed partial class Http1ServerConnection
         }
     }
 
+    // True once the current exchange's upstream has sent any byte of a response.
+    private bool _responseBytesSeen;
+
+    /// <summary>
+    /// The race every keep-alive proxy meets: an upstream closes an idle connection just as the proxy
+    /// sends a request on it, before the close arrived for the idle watcher to see. If a request on a
+    /// reused connection got no response byte at all, the upstream never processed it, so an idempotent
+    /// request without a body is sent once more on a fresh connection instead of failing with 503.
+    /// </summary>
+    private async ValueTask<bool> TryResendOnFreshConnectionAsync(Exchange exchange)
+    {
+        var stale = exchange.Upstream!;
+        if (exchange.Retried || stale.Requests <= 1 || _responseBytesSeen ||
+            exchange.RequestFraming.Kind != Http1BodyKind.None || !IsIdempotent(_request.Method) ||
+            exchange.Route.Cluster is null || exchange.Host is null)
+        {
+            return false;
+        }
+        exchange.Retried = true;
+        exchange.UpstreamStats?.Retries.Increment();
+        stale.Abort();
+        await exchange.Pool!.ReleaseAsync(stale, reusable: false).ConfigureAwait(false);
+        exchange.Upstream = null;
+
+        var (fresh, result) = await exchange.Pool.ConnectNewAsync(exchange.Route.Cluster, exchange.Host, Connection.Closed).ConfigureAwait(false);
+        if (fresh is null)
+        {
+            exchange.Info.SetFlag(result.Failure == Junction.Upstream.UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);
+            await LocalReplyAsync(exchange, 503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray()).ConfigureAwait(false);
+            return true;
+        }
+        exchange.Upstream = fresh;
+        exchange.Info.UpstreamLocalAddress = fresh.Upstream.Connection.LocalEndPoint;
+        WriteRequestHead(exchange, fresh.Output);
+        if (await FlushUpstreamAsync(fresh.Output).ConfigureAwait(false) == FlushResultOrFailure.Failed)
+        {
+            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+            return true;
+        }
+        await RelayResponseAsync(exchange).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>RFC 9110 §9.2.2: methods whose repetition has the same effect as one request.</summary>
+    private static bool IsIdempotent(Http1Method method) => method is
+        Http1Method.Get or Http1Method.Head or Http1Method.Options or Http1Method.Trace or Http1Method.Put or Http1Method.Delete;
+
     /// <summary>Parses the status line and header fields; skips interim 1xx responses. False when the upstream closed first.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadResponseHeadAsync(PipeReader input, Http1Parser parser, MessageHead head, CancellationToken token)
@@ -119,6 +177,7 @@ internal sealed partial class Http1ServerConnection
             var result = await input.ReadAsync(token).ConfigureAwait(false);
             MarkActivity();
             var buffer = result.Buffer;
+            if (!buffer.IsEmpty) _responseBytesSeen = true;
             var done = ParseResponseHead(buffer, parser, head, ref statusLineDone, out var consumed);
             input.AdvanceTo(buffer.GetPosition(consumed), done ? buffer.GetPosition(consumed) : buffer.End);
             if (done)

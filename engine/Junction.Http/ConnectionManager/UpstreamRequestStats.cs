@@ -21,6 +21,7 @@ internal sealed class UpstreamRequestStats
             scope.Counter("upstream_rq_3xx"), scope.Counter("upstream_rq_4xx"), scope.Counter("upstream_rq_5xx"),
         };
         Timeouts = scope.Counter("upstream_rq_timeout");
+        Retries = scope.Counter("upstream_rq_retry");
         ResetsBeforeResponse = scope.Counter("upstream_rq_rx_reset");
         RequestTime = scope.Histogram("upstream_rq_time");
     }
@@ -30,6 +31,9 @@ internal sealed class UpstreamRequestStats
     public Counter[] ResponsesByClass { get; }
 
     public Counter Timeouts { get; }
+
+    /// <summary>Requests re-sent on a fresh connection after a reused one was found closed.</summary>
+    public Counter Retries { get; }
 
     /// <summary>Upstream resets or closes before a complete response.</summary>
     public Counter ResetsBeforeResponse { get; }

@@ -58,6 +58,17 @@ internal sealed class Http1ConnectionPool
             : (null, result);
     }
 
+    /// <summary>A new connection, never an idle one (for the retry after a reused one turned out dead).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<(Http1UpstreamConnection? Connection, UpstreamConnectResult Result)> ConnectNewAsync(
+        IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken)
+    {
+        var result = await cluster.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+        return result.Connection is { } upstream
+            ? (new Http1UpstreamConnection(upstream, _limits), result)
+            : (null, result);
+    }
+
     /// <summary>Returns a connection after an exchange: kept when <paramref name="reusable"/>, else closed.</summary>
 [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReleaseAsync(Http1UpstreamConnection connection, bool reusable)

@@ -20,8 +20,14 @@ public sealed class HttpUpstreamBehaviourTests
         private readonly CancellationTokenSource _stop = new();
         private int _connections;
 
-        public RawHttpUpstream(string response, bool closeAfterResponse)
+        private readonly int _dropRequestNumber;
+
+        /// <param name="dropRequestNumber">When positive, the Nth request on every connection gets no
+        /// answer: the upstream closes the connection instead (an upstream closing an idle keep-alive
+        /// connection just as a request arrives).</param>
+        public RawHttpUpstream(string response, bool closeAfterResponse, int dropRequestNumber = 0)
         {
+            _dropRequestNumber = dropRequestNumber;
             _listener.Start();
             _loop = AcceptAsync(response, closeAfterResponse);
         }
@@ -55,6 +61,7 @@ public sealed class HttpUpstreamBehaviourTests
                 var stream = client.GetStream();
                 var buffer = new byte[8192];
                 var pending = new StringBuilder();
+                var requests = 0;
                 try
                 {
                     while (true)
@@ -65,6 +72,7 @@ public sealed class HttpUpstreamBehaviourTests
                         while (pending.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal) is var end and >= 0)
                         {
                             pending.Remove(0, end + 4);
+                            if (++requests == _dropRequestNumber) return;
                             await stream.WriteAsync(Encoding.Latin1.GetBytes(response), _stop.Token);
                             if (close) return;
                         }
@@ -100,6 +108,37 @@ public sealed class HttpUpstreamBehaviourTests
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
         }
         Assert.Equal(20, upstream.Connections);
+    }
+
+    [Fact]
+    public async Task ReusedConnectionClosedUnderARequestIsRetriedOnceOnAFreshOne()
+    {
+        // Every connection answers its first request and silently closes on its second: the proxy
+        // must not turn that race into a 503 for an idempotent request.
+        await using var upstream = new RawHttpUpstream("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closeAfterResponse: false, dropRequestNumber: 2);
+        await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(
+            new[] { "{ match: { prefix: \"/\" }, route: { cluster: raw } }" }, new Dictionary<string, int> { ["raw"] = upstream.Port }));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Equal(2, proxy.Counter("cluster.raw.upstream_rq_retry"));
+        Assert.Equal(3, upstream.Connections);
+    }
+
+    [Fact]
+    public async Task RequestWithABodyIsNotRetriedWhenAReusedConnectionCloses()
+    {
+        await using var upstream = new RawHttpUpstream("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closeAfterResponse: false, dropRequestNumber: 2);
+        await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(
+            new[] { "{ match: { prefix: \"/\" }, route: { cluster: raw } }" }, new Dictionary<string, int> { ["raw"] = upstream.Port }));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+        using (var first = await client.GetAsync("/")) Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var second = await client.PostAsync("/", new StringContent("payload"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Equal(0, proxy.Counter("cluster.raw.upstream_rq_retry"));
     }
 
     [Fact]
