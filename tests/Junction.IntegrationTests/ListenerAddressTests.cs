@@ -61,9 +61,26 @@ public sealed class ListenerAddressTests
     public async Task Ipv6WildcardWithoutIpv4CompatRefusesIpv4Clients()
     {
         await using var echo = new TcpEchoServer();
-        await using var proxy = await InProcessProxy.StartAsync(Config("::", "", echo.EndPoint));
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var error = await Assert.ThrowsAsync<SocketException>(() => client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, proxy.Listener("in").Port)));
-        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var proxy = await InProcessProxy.StartAsync(Config("::", "", echo.EndPoint));
+            var port = proxy.Listener("in").Port;
+            // An IPv6-only socket leaves the same port number free for IPv4, where another test could
+            // be listening. Holding an IPv4 bind (without listening) on it makes a refusal the only
+            // possible answer that can come from anything but the proxy.
+            using var reservation = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                reservation.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            }
+            catch (SocketException) when (attempt < 5)
+            {
+                continue;
+            }
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var error = await Assert.ThrowsAsync<SocketException>(() => client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)));
+            Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+            return;
+        }
     }
 }

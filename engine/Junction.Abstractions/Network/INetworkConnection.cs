@@ -21,6 +21,12 @@ public interface INetworkConnection
     CancellationToken Closed { get; }
 
     /// <summary>
+    /// Fires as soon as a close is requested, before it completes. A filter that may be waiting on
+    /// something else (an upstream that stopped reading) registers here to give up that wait.
+    /// </summary>
+    CancellationToken Closing { get; }
+
+    /// <summary>
     /// Writes to the peer through the write filters (in reverse order of configuration), then to the
     /// socket. Completes when the bytes are accepted by the connection's send buffer; it waits while
     /// that buffer is over its limit, which is how a slow peer slows its sender down.

@@ -42,6 +42,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     private readonly NetworkData _writeData = new();
     private readonly TaskCompletionSource<ConnectionCloseType> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationTokenSource _closing = new();
     // Serialises use of the output pipe (PipeWriter is single-writer): a producer's write and flush,
     // and the close path's completion of the pipe, never overlap. Uncontended, it costs no allocation.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -52,7 +53,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     private int _pendingNewConnection;
     private int _inputEnded;
     private int _outputEnded;
-    private int _closing;
+    private int _closingFlag;
 
     public NetworkConnection(SocketConnection transport, ListenerStats stats, int bufferLimit, ILogger logger)
     {
@@ -74,6 +75,8 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     public StreamInfo Info { get; }
 
     public CancellationToken Closed => _closed.Token;
+
+    public CancellationToken Closing => _closing.Token;
 
     INetworkConnection INetworkFilterChainBuilder.Connection => this;
 
@@ -125,10 +128,23 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
 
     public void Close(ConnectionCloseType type)
     {
-        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
+        if (Interlocked.Exchange(ref _closingFlag, 1) != 0) return;
         _closeRequested.TrySetResult(type);
+        // A close that drops pending bytes acts on the socket now, not when the read loop gets back:
+        // the loop may be inside a filter that waits for this very connection (a flush to a client that
+        // stopped reading), and closing the socket is what ends that wait.
+        if (type == ConnectionCloseType.NoFlush) _transport.CloseNow();
+        else if (type == ConnectionCloseType.AbortReset) _transport.Abort(new ConnectionAbortedException("reset by the proxy"));
         // Wake the read loop if it is waiting for bytes: it stops offering data once closing.
         _input.CancelPendingRead();
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            _logger.LogWarning(ex, "connection {Id}: a closing callback failed", Id);
+        }
     }
 
     /// <summary>
@@ -141,7 +157,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
         _transport.Abort(new ConnectionAbortedException("reset by the proxy"));
     }
 
-    private bool IsClosing => Volatile.Read(ref _closing) != 0;
+    private bool IsClosing => Volatile.Read(ref _closingFlag) != 0;
 
     private async Task ReadLoopAsync()
     {

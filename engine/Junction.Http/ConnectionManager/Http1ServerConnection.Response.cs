@@ -97,9 +97,12 @@ internal sealed partial class Http1ServerConnection
 
             exchange.UpstreamStats?.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(exchange.UpstreamStart).TotalMilliseconds);
             var reusable = !head.WantsClose && framing.Kind != Http1BodyKind.CloseDelimited && !exchange.BodyUnread;
-            await exchange.Pool!.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
+            var pool = exchange.Pool!;
             exchange.Upstream = null;
+            // End (and log) first: the access log may read the response head, which belongs to the
+            // upstream connection and is overwritten as soon as another request reuses it.
             EndExchange(exchange, keepAlive);
+            await pool.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested && !Connection.Closed.IsCancellationRequested)
         {

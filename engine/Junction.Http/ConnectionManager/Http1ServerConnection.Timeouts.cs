@@ -367,7 +367,13 @@ internal sealed partial class Http1ServerConnection
     /// <summary>A timed-out stream whose response has started (or a tunnel): only a reset can end it.</summary>
     private void ResetTimedOutStream(StreamTimeout reason)
     {
-        if (_exchange is { } exchange) MarkTimedOut(exchange, reason);
+        if (_exchange is { } exchange)
+        {
+            MarkTimedOut(exchange, reason);
+            // The data path may be waiting on the upstream (a read, or a tunnel's flush): end that wait.
+            exchange.Upstream?.Abort();
+        }
+        _exchangeCancel.Cancel();
         Connection.Close(ConnectionCloseType.AbortReset);
     }
 

@@ -16,7 +16,9 @@ internal sealed class Http1ConnectionPool
     // by a DNS refresh takes its pool (and idle connections) with it.
     private static readonly ConditionalWeakTable<IUpstreamHost, Http1ConnectionPool> s_pools = new();
 
-    private readonly Stack<Http1UpstreamConnection> _idle = new();
+    // Most recently used last; a List (not a Stack) so a connection the upstream closed while idle can
+    // be taken out from anywhere.
+    private readonly List<Http1UpstreamConnection> _idle = new();
     private readonly Lock _lock = new();
     private readonly Http1ParserLimits _limits;
 
@@ -78,12 +80,33 @@ internal sealed class Http1ConnectionPool
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
-        connection.StartIdleWatch();
-        lock (_lock) _idle.Push(connection);
+        // Watch first, then publish: a request that takes the connection must find a watch to end. A
+        // watch that saw the close before the Add found nothing to evict, so look once more after it.
+        connection.StartIdleWatch(this);
+        lock (_lock) _idle.Add(connection);
+        if (connection.ClosedWhileIdle) Evict(connection);
+    }
+
+    /// <summary>
+    /// Called by an idle connection's watcher when the upstream closed it (or sent bytes nobody asked
+    /// for): it leaves the pool and closes now, instead of sitting in CLOSE_WAIT until a request finds it.
+    /// If a request already took it, that request discards it.
+    /// </summary>
+    internal void Evict(Http1UpstreamConnection connection)
+    {
+        bool removed;
+        lock (_lock) removed = _idle.Remove(connection);
+        if (removed) _ = connection.DisposeAsync().AsTask();
     }
 
     private Http1UpstreamConnection? TryPopIdle()
     {
-        lock (_lock) return _idle.Count > 0 ? _idle.Pop() : null;
+        lock (_lock)
+        {
+            if (_idle.Count == 0) return null;
+            var last = _idle[^1];
+            _idle.RemoveAt(_idle.Count - 1);
+            return last;
+        }
     }
 }

@@ -17,6 +17,7 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
 {
     // Awaited exactly once (by TryReactivateAsync), so a pooled ValueTask is safe here.
     private ValueTask<bool> _idleWatch = new(true);
+    private volatile bool _closedWhileIdle;
 
     public Http1UpstreamConnection(IUpstreamConnection upstream, Http1ParserLimits limits)
     {
@@ -40,8 +41,11 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     /// <summary>Requests sent on this connection so far.</summary>
     public int Requests { get; set; }
 
+    /// <summary>True once the idle watch saw the upstream end the connection (not a request waking it).</summary>
+    public bool ClosedWhileIdle => _closedWhileIdle;
+
     /// <summary>Starts watching the idle connection for bytes or FIN from the upstream.</summary>
-    public void StartIdleWatch() => _idleWatch = WatchWhileIdleAsync();
+    public void StartIdleWatch(Http1ConnectionPool pool) => _idleWatch = WatchWhileIdleAsync(pool);
 
     /// <summary>Ends the idle watch; true when the connection is still usable.</summary>
 [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -60,19 +64,30 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     public ValueTask DisposeAsync() => Upstream.DisposeAsync();
 
 [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WatchWhileIdleAsync()
+    private async ValueTask<bool> WatchWhileIdleAsync(Http1ConnectionPool pool)
     {
+        bool usable;
+        bool cancelled;
         try
         {
             var result = await Input.ReadAsync().ConfigureAwait(false);
             Input.AdvanceTo(result.Buffer.Start);
+            cancelled = result.IsCanceled;
             // Cancelled by TryReactivateAsync with nothing received: still good. Anything else (bytes
             // nobody asked for, FIN) makes the connection unusable.
-            return result.IsCanceled && result.Buffer.IsEmpty && !result.IsCompleted;
+            usable = result.IsCanceled && result.Buffer.IsEmpty && !result.IsCompleted;
         }
         catch (Exception)
         {
-            return false;
+            cancelled = false;
+            usable = false;
         }
+        // Not woken by a request: the upstream ended it while idle, so it leaves the pool now.
+        if (!cancelled)
+        {
+            _closedWhileIdle = true;
+            pool.Evict(this);
+        }
+        return usable;
     }
 }

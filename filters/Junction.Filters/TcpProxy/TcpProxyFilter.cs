@@ -81,6 +81,9 @@ internal sealed class TcpProxyFilter(TcpProxyProvider provider) : INetworkReadFi
             _idleTimer = new Timer(static state => ((TcpProxyFilter)state!).OnIdleTimer(), this, idle, Timeout.InfiniteTimeSpan);
         }
         _pump = PumpUpstreamToDownstreamAsync(upstream.Connection.Transport.Input);
+        // A close that is not the clean end of both directions (idle timeout, reset, drain) must also
+        // free a read loop blocked on an upstream that stopped reading: reset the upstream at once.
+        Connection.Closing.Register(static state => ((TcpProxyFilter)state!).OnClosing(), this);
         return FilterStatus.Continue;
     }
 
@@ -149,6 +152,14 @@ internal sealed class TcpProxyFilter(TcpProxyProvider provider) : INetworkReadFi
         {
             // The downstream connection closed under us; the close path tears down the upstream.
             Connection.Close(ConnectionCloseType.NoFlush);
+        }
+    }
+
+    private void OnClosing()
+    {
+        if (_upstream is { } upstream && !(_upstreamInputEnded && _upstreamOutputEnded))
+        {
+            upstream.Connection.Abort(new ConnectionAbortedException("downstream closing"));
         }
     }
 

@@ -111,6 +111,24 @@ public sealed class HttpUpstreamBehaviourTests
     }
 
     [Fact]
+    public async Task IdleConnectionTheUpstreamClosedLeavesThePoolAtOnce()
+    {
+        // The upstream answers and closes: the pooled connection must be closed by the proxy as soon as
+        // that FIN arrives, not linger in CLOSE_WAIT until some later request finds it.
+        await using var upstream = new RawHttpUpstream("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closeAfterResponse: true);
+        await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(
+            new[] { "{ match: { prefix: \"/\" }, route: { cluster: raw } }" }, new Dictionary<string, int> { ["raw"] = upstream.Port }));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+        var requests = Enumerable.Range(0, 8).Select(_ => client.GetAsync("/")).ToArray();
+        foreach (var response in await Task.WhenAll(requests))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+        await Eventually.AssertAsync(() => proxy.Gauge("cluster.raw.upstream_cx_active") == 0, "every closed upstream connection to leave the pool");
+    }
+
+    [Fact]
     public async Task ReusedConnectionClosedUnderARequestIsRetriedOnceOnAFreshOne()
     {
         // Every connection answers its first request and silently closes on its second: the proxy

@@ -46,6 +46,39 @@ public sealed class TcpProxyLimitTests
     }
 
     [Fact]
+    public async Task IdleTimeoutEndsAConnectionStuckOnAnUpstreamThatStoppedReading()
+    {
+        // The client fills every buffer toward an upstream that never reads, so the proxy's read loop
+        // waits on the upstream's flush: the idle timeout must still end both connections.
+        await using var upstream = new ScriptedUpstream();
+        await using var proxy = await InProcessProxy.StartAsync(TcpProxyYaml.Bootstrap(upstream.EndPoint, tcpProxy: "idle_timeout: 0.5s"));
+        using var client = await SocketTestExtensions.ConnectAsync(proxy.Listener(TcpProxyYaml.Listener));
+        using var server = await upstream.AcceptAsync();
+        client.Blocking = false;
+        var chunk = new byte[64 * 1024];
+        var stalled = Stopwatch.StartNew();
+        // Push until the kernel refuses more (the proxy stopped reading because its upstream did).
+        while (stalled.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                client.Send(chunk);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
+            {
+                break;
+            }
+        }
+        client.Blocking = true;
+
+        await client.WaitForCloseAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, proxy.Counter("tcp.in.idle_timeout"));
+        await server.WaitForCloseAsync(TimeSpan.FromSeconds(10));
+        await proxy.GaugeReachesAsync("cluster.up.upstream_cx_active", 0);
+        await proxy.GaugeReachesAsync("listener.in.downstream_cx_active", 0);
+    }
+
+    [Fact]
     public async Task IdleConnectionIsClosedAfterIdleTimeout()
     {
         await using var upstream = new ScriptedUpstream();
