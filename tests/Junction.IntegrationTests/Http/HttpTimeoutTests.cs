@@ -142,6 +142,22 @@ public sealed class HttpTimeoutTests
     }
 
     [Fact]
+    public async Task ClientThatStopsReadingALargeResponseIsResetByStreamIdleTimeout()
+    {
+        // The slow-read attack: a client asks for 100 MB and reads nothing. Once every buffer is full
+        // the proxy's write to the client waits; the stream idle timer must still end the stream.
+        await using var upstream = await KestrelUpstream.StartAsync("web");
+        await using var proxy = await StartAsync(upstream, "stream_idle_timeout: 0.5s");
+        using var client = await SocketTestExtensions.ConnectAsync(proxy.Listener("http"));
+        client.ReceiveBufferSize = 16 * 1024;
+        await client.SendAllAsync(Encoding.ASCII.GetBytes("GET /bytes/104857600 HTTP/1.1\r\nHost: x\r\n\r\n"));
+
+        await proxy.CounterReachesAsync("http.ingress.downstream_rq_idle_timeout", 1);
+        await proxy.GaugeReachesAsync("http.ingress.downstream_cx_active", 0);
+        await proxy.GaugeReachesAsync("cluster.web.upstream_cx_active", 0);
+    }
+
+    [Fact]
     public async Task IdleWebSocketTunnelIsResetByStreamIdleTimeout()
     {
         await using var upstream = await KestrelUpstream.StartAsync("web");
