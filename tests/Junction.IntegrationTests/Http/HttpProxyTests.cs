@@ -20,11 +20,8 @@ public sealed class HttpProxyTests
     [Fact]
     public async Task GetIsProxiedWithServerHeaderAndForwardedHeaders()
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port }, "use_remote_address: true");
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync("use_remote_address: true");
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
 
         using var response = await client.GetAsync("/headers/a?b=c");
         var body = await response.Content.ReadAsStringAsync();
@@ -45,11 +42,8 @@ public sealed class HttpProxyTests
     [Fact]
     public async Task KeepAliveReusesOneUpstreamConnection()
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
 
         for (var i = 0; i < 20; i++)
         {
@@ -95,11 +89,8 @@ public sealed class HttpProxyTests
     [InlineData(true)]
     public async Task TenMegabyteRequestBodyArrivesIntact(bool chunked)
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
 
         var data = new byte[10 * 1024 * 1024];
         new Random(7).NextBytes(data);
@@ -114,11 +105,8 @@ public sealed class HttpProxyTests
     [InlineData("?chunked=1")]
     public async Task TenMegabyteResponseBodyArrivesIntact(string query)
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
 
         const int size = 10 * 1024 * 1024;
         var expected = new byte[size];
@@ -203,11 +191,8 @@ public sealed class HttpProxyTests
     [Fact]
     public async Task HeadResponseHasNoBodyButKeepsContentLength()
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
         var raw = await HttpProxyFixture.RawExchangeAsync(proxy.Listener("http"),
             "HEAD /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\nGET /bytes/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         var responses = raw.Split("HTTP/1.1 200 OK\r\n", StringSplitOptions.RemoveEmptyEntries);
@@ -220,11 +205,8 @@ public sealed class HttpProxyTests
     [Fact]
     public async Task PipelinedRequestsAreAnsweredInOrder()
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
         var raw = await HttpProxyFixture.RawExchangeAsync(proxy.Listener("http"),
             "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\nGET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         var one = raw.IndexOf("hello from /one", StringComparison.Ordinal);
@@ -236,11 +218,8 @@ public sealed class HttpProxyTests
     [Fact]
     public async Task HopByHopHeadersAreNotForwarded()
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
         var raw = await HttpProxyFixture.RawExchangeAsync(proxy.Listener("http"),
             "GET /headers/x HTTP/1.1\r\nHost: x\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: 5\r\nTE: trailers\r\nX-Kept: yes\r\n\r\n");
         Assert.Contains("x-kept: yes\n", raw);
@@ -252,15 +231,37 @@ public sealed class HttpProxyTests
     [Fact]
     public async Task Http10ClientGetsAClosedConnectionAfterAResponse()
     {
-        await using var upstream = await KestrelUpstream.StartAsync("web");
-        var (proxy, client) = await StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
-            new Dictionary<string, int> { ["web"] = upstream.Port });
-        await using var _ = proxy;
-        using var __ = client;
+        await using var rig = await WebRig.StartAsync();
+        var (upstream, proxy, client) = (rig.Upstream, rig.Proxy, rig.Client);
         var raw = await HttpProxyFixture.RawExchangeAsync(proxy.Listener("http"), "GET /old HTTP/1.0\r\nHost: x\r\n\r\n", halfClose: false);
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
         Assert.Contains("connection: close\r\n", raw);
         Assert.EndsWith("hello from /old", raw);
+    }
+
+    /// <summary>One Kestrel upstream named "web" behind a proxy with a catch-all route, and a client for it.</summary>
+    private sealed class WebRig : IAsyncDisposable
+    {
+        public required KestrelUpstream Upstream { get; init; }
+
+        public required InProcessProxy Proxy { get; init; }
+
+        public required HttpClient Client { get; init; }
+
+        public static async Task<WebRig> StartAsync(string hcmFields = "")
+        {
+            var upstream = await KestrelUpstream.StartAsync("web");
+            var (proxy, client) = await HttpProxyTests.StartAsync(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
+                new Dictionary<string, int> { ["web"] = upstream.Port }, hcmFields);
+            return new WebRig { Upstream = upstream, Proxy = proxy, Client = client };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Proxy.DisposeAsync();
+            await Upstream.DisposeAsync();
+        }
     }
 
     internal static async Task<string> RunCurlAsync(params string[] arguments)
