@@ -26,10 +26,10 @@ public class StreamInfo
     }
 
     /// <summary>Wall-clock start time.</summary>
-    public DateTimeOffset StartTime { get; }
+    public DateTimeOffset StartTime { get; private set; }
 
     /// <summary>Monotonic start, from <see cref="Stopwatch.GetTimestamp"/>.</summary>
-    public long StartTimestamp { get; }
+    public long StartTimestamp { get; private set; }
 
     /// <summary>Monotonic end, or 0 while still open.</summary>
     public long EndTimestamp { get; private set; }
@@ -82,6 +82,25 @@ public class StreamInfo
     public void MarkEnded()
     {
         if (EndTimestamp == 0) EndTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Starts over for the next request on the same connection (a connection carries one request at a
+    /// time, so one object serves them all and nothing is allocated per request). Call only after the
+    /// previous request's access log line was written.
+    /// </summary>
+    protected void Restart()
+    {
+        StartTime = DateTimeOffset.UtcNow;
+        StartTimestamp = Stopwatch.GetTimestamp();
+        EndTimestamp = 0;
+        Volatile.Write(ref _bytesReceived, 0);
+        Volatile.Write(ref _bytesSent, 0);
+        Volatile.Write(ref _responseFlags, 0);
+        UpstreamCluster = null;
+        UpstreamHost = null;
+        UpstreamLocalAddress = null;
+        TerminationDetails = null;
     }
 
     /// <summary>The protocol for <c>%PROTOCOL%</c>; null (printed as <c>-</c>) for plain TCP.</summary>

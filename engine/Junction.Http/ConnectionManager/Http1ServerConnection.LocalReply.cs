@@ -119,7 +119,7 @@ internal sealed partial class Http1ServerConnection
     {
         provider.Stats.RequestsTotal.Increment();
         provider.Stats.RequestsActive.Increment();
-        var exchange = new Exchange(new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null), Http1BodyFraming.None);
+        var exchange = NextExchange(Http1BodyFraming.None);
         _exchange = exchange;
         return exchange;
     }

@@ -38,6 +38,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
     private IReadFilterCallbacks _callbacks = null!;
     private State _state;
     private Exchange? _exchange;
+    private Exchange? _reusableExchange;
 
     private INetworkConnection Connection => _callbacks.Connection;
 
@@ -135,11 +136,17 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         if (framing.Kind == Http1BodyKind.Reject) Http1ParseException.Throw(framing.RejectReason);
         provider.Stats.RequestsTotal.Increment();
         provider.Stats.RequestsActive.Increment();
-        var info = new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null);
-        _exchange = new Exchange(info, framing);
+        _exchange = NextExchange(framing);
         _requestChunks.Reset();
         _state = State.Body;
         return true;
+    }
+
+    /// <summary>The connection's exchange object, reset for a new request (created on first use).</summary>
+    private Exchange NextExchange(Http1BodyFraming framing)
+    {
+        _reusableExchange ??= new Exchange(new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null));
+        return _reusableExchange.Reset(framing);
     }
 
     /// <summary>HTTP/1.1 requires exactly one Host field; HTTP/1.0 allows none (but not two).</summary>

@@ -21,6 +21,15 @@ internal sealed class HttpStreamInfo(EndPoint? remote, EndPoint? local, MessageH
 
     public void SetResponseCode(int code) => _responseCode = code;
 
+    /// <summary>Starts over for the connection's next request.</summary>
+    public void Reset()
+    {
+        Restart();
+        _responseCode = 0;
+        Response = null;
+        Route = null;
+    }
+
     public override bool TryAppendRequestHeader(string name, StringBuilder output)
     {
         switch (name)
