@@ -6,6 +6,9 @@ public interface IUpstreamCluster
     /// <summary>The cluster's configured name.</summary>
     string Name { get; }
 
+    /// <summary>How the cluster's HTTP connections are reused.</summary>
+    UpstreamHttpOptions HttpOptions { get; }
+
     /// <summary>
     /// Picks a host with the cluster's load balancer and opens a TCP connection to it, within the
     /// cluster's <c>connect_timeout</c> and <c>max_connections</c>. Expected failures are results, not

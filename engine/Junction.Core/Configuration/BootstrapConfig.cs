@@ -61,6 +61,7 @@ internal sealed record ClusterConfig(
     int PerConnectionBufferLimitBytes,
     DnsLookupFamily DnsLookupFamily,
     TimeSpan DnsRefreshRate,
+    Junction.Upstream.UpstreamHttpOptions HttpOptions,
     ConfigMap Node);
 
 /// <summary>One <c>lb_endpoints[]</c> entry of <c>load_assignment.endpoints[]</c>.</summary>

@@ -11,8 +11,8 @@ internal static class ClusterBinder
 
     private static readonly string[] UnsupportedFields =
     [
-        "respect_dns_ttl", "health_checks", "outlier_detection", "transport_socket", "typed_extension_protocol_options",
-        "http2_protocol_options", "http_protocol_options", "common_http_protocol_options", "upstream_connection_options",
+        "respect_dns_ttl", "health_checks", "outlier_detection", "transport_socket", 
+        "http2_protocol_options", "http_protocol_options", "upstream_connection_options",
         "lb_subset_config", "common_lb_config", "least_request_lb_config", "ring_hash_lb_config", "maglev_lb_config",
         "eds_cluster_config", "cluster_type", "load_balancing_policy", "dns_resolvers", "typed_dns_resolver_config",
         "dns_failure_refresh_rate", "upstream_bind_config", "protocol_selection", "filters",
@@ -66,12 +66,13 @@ internal static class ClusterBinder
             dnsRefreshRate = DefaultDnsRefreshRate;
         }
 
+        var httpOptions = HttpProtocolOptionsBinder.Bind(map);
         foreach (var field in UnsupportedFields) map.Unsupported(field);
         map.RejectUnknownFields();
 
         if (name is null) return null;
         return new ClusterConfig(name, type, connectTimeout, lbPolicy, endpoints, circuitBreakers, bufferLimit,
-            dnsLookupFamily, dnsRefreshRate, map);
+            dnsLookupFamily, dnsRefreshRate, httpOptions, map);
     }
 
     private static ClusterDiscoveryType BindType(ConfigMap map)

@@ -65,7 +65,8 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             config.CircuitBreakers.MaxConnections,
             new TransportOptions(config.PerConnectionBufferLimitBytes),
             new ClusterStats(stats.Scope("cluster").Scope(config.Name)),
-            logger);
+            logger,
+            config.HttpOptions);
 
         if (config.Type == ClusterDiscoveryType.Static)
         {

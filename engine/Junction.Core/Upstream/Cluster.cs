@@ -18,9 +18,10 @@ internal sealed class Cluster : IUpstreamCluster
     private volatile HostSet _hosts = HostSet.Empty;
     private int _activeConnections;
 
-    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, int maxConnections, TransportOptions transport, ClusterStats stats, ILogger logger)
+    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, int maxConnections, TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
     {
         Name = name;
+        HttpOptions = httpOptions ?? UpstreamHttpOptions.Default;
         _policy = policy;
         ConnectTimeout = connectTimeout;
         _maxConnections = maxConnections;
@@ -32,6 +33,8 @@ internal sealed class Cluster : IUpstreamCluster
     public string Name { get; }
 
     public TimeSpan ConnectTimeout { get; }
+
+    public UpstreamHttpOptions HttpOptions { get; }
 
     public ClusterStats Stats { get; }
 

@@ -52,7 +52,7 @@ internal sealed partial class Http1ServerConnection
         }
         exchange.Info.UpstreamHost = host.Address;
         if (route.AutoHostRewrite) route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
-        var pool = Http1ConnectionPool.For(host, provider.Limits);
+        var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
         var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed).ConfigureAwait(false);
         if (upstream is null)
         {

@@ -21,16 +21,23 @@ internal sealed class Http1ConnectionPool
     private readonly List<Http1UpstreamConnection> _idle = new();
     private readonly Lock _lock = new();
     private readonly Http1ParserLimits _limits;
+    private readonly UpstreamHttpOptions _options;
+    // Closes connections idle longer than the cluster's idle_timeout; runs only while some are idle.
+    private Timer? _idleSweep;
 
-    private Http1ConnectionPool(Http1ParserLimits limits) => _limits = limits;
+    private Http1ConnectionPool(Http1ParserLimits limits, UpstreamHttpOptions options)
+    {
+        _limits = limits;
+        _options = options;
+    }
 
-    public static Http1ConnectionPool For(IUpstreamHost host, Http1ParserLimits limits) =>
-        s_pools.TryGetValue(host, out var pool) ? pool : Create(host, limits);
+    public static Http1ConnectionPool For(IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits) =>
+        s_pools.TryGetValue(host, out var pool) ? pool : Create(cluster, host, limits);
 
     // Apart from For: a lambda capturing limits allocates its closure when the enclosing method starts,
     // so it lives in a method that runs only when the pool does not exist yet.
-    private static Http1ConnectionPool Create(IUpstreamHost host, Http1ParserLimits limits) =>
-        s_pools.GetValue(host, _ => new Http1ConnectionPool(limits));
+    private static Http1ConnectionPool Create(IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits) =>
+        s_pools.GetValue(host, _ => new Http1ConnectionPool(limits, cluster.HttpOptions));
 
     public int IdleCount
     {
@@ -75,15 +82,24 @@ internal sealed class Http1ConnectionPool
 [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReleaseAsync(Http1UpstreamConnection connection, bool reusable)
     {
-        if (!reusable)
+        if (!reusable || connection.Requests >= _options.MaxRequestsPerConnection)
         {
+            // max_requests_per_connection reached: the connection has served its share.
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
         // Watch first, then publish: a request that takes the connection must find a watch to end. A
         // watch that saw the close before the Add found nothing to evict, so look once more after it.
         connection.StartIdleWatch(this);
-        lock (_lock) _idle.Add(connection);
+        lock (_lock)
+        {
+            _idle.Add(connection);
+            if (_options.IdleTimeout is { } idle && _idleSweep is null)
+            {
+                var period = TimeSpan.FromTicks(Math.Max(idle.Ticks / 2, TimeSpan.TicksPerMillisecond * 10));
+                _idleSweep = new Timer(static state => ((Http1ConnectionPool)state!).SweepIdle(), this, period, period);
+            }
+        }
         if (connection.ClosedWhileIdle) Evict(connection);
     }
 
@@ -97,6 +113,29 @@ internal sealed class Http1ConnectionPool
         bool removed;
         lock (_lock) removed = _idle.Remove(connection);
         if (removed) _ = connection.DisposeAsync().AsTask();
+    }
+
+    /// <summary>Closes the connections that have been idle longer than the cluster's idle_timeout.</summary>
+    private void SweepIdle()
+    {
+        var limit = _options.IdleTimeout!.Value;
+        List<Http1UpstreamConnection>? expired = null;
+        lock (_lock)
+        {
+            for (var i = _idle.Count - 1; i >= 0; i--)
+            {
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(_idle[i].IdleSince) < limit) continue;
+                (expired ??= new()).Add(_idle[i]);
+                _idle.RemoveAt(i);
+            }
+            if (_idle.Count == 0)
+            {
+                _idleSweep?.Dispose();
+                _idleSweep = null;
+            }
+        }
+        if (expired is null) return;
+        foreach (var connection in expired) _ = connection.DisposeAsync().AsTask();
     }
 
     private Http1UpstreamConnection? TryPopIdle()

@@ -45,7 +45,14 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     public bool ClosedWhileIdle => _closedWhileIdle;
 
     /// <summary>Starts watching the idle connection for bytes or FIN from the upstream.</summary>
-    public void StartIdleWatch(Http1ConnectionPool pool) => _idleWatch = WatchWhileIdleAsync(pool);
+    public void StartIdleWatch(Http1ConnectionPool pool)
+    {
+        IdleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+        _idleWatch = WatchWhileIdleAsync(pool);
+    }
+
+    /// <summary>When the connection last went idle (Stopwatch timestamp).</summary>
+    public long IdleSince { get; private set; }
 
     /// <summary>Ends the idle watch; true when the connection is still usable.</summary>
 [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

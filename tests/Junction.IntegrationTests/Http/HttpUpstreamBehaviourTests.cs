@@ -110,6 +110,40 @@ public sealed class HttpUpstreamBehaviourTests
         Assert.Equal(20, upstream.Connections);
     }
 
+    private static string WithClusterOptions(string yaml, string options) =>
+        yaml.Replace("    connect_timeout: 1s\n", "    connect_timeout: 1s\n    typed_extension_protocol_options: { envoy.extensions.upstreams.http.v3.HttpProtocolOptions: { \"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions, common_http_protocol_options: " + options + " } }\n", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task MaxRequestsPerConnectionRetiresUpstreamConnections()
+    {
+        await using var upstream = await KestrelUpstream.StartAsync("web");
+        var yaml = WithClusterOptions(HttpProxyFixture.Config(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
+            new Dictionary<string, int> { ["web"] = upstream.Port }), "{ max_requests_per_connection: 2 }");
+        Assert.Contains("max_requests_per_connection", yaml);
+        await using var proxy = await InProcessProxy.StartAsync(yaml);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Equal(3, upstream.Connections);
+    }
+
+    [Fact]
+    public async Task IdlePooledConnectionIsClosedAfterTheClustersIdleTimeout()
+    {
+        await using var upstream = await KestrelUpstream.StartAsync("web");
+        var yaml = WithClusterOptions(HttpProxyFixture.Config(new[] { "{ match: { prefix: \"/\" }, route: { cluster: web } }" },
+            new Dictionary<string, int> { ["web"] = upstream.Port }), "{ idle_timeout: 0.2s }");
+        await using var proxy = await InProcessProxy.StartAsync(yaml);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+        using (var first = await client.GetAsync("/")) Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await Eventually.AssertAsync(() => proxy.Gauge("cluster.web.upstream_cx_active") == 0, "the idle upstream connection to be closed");
+        using (var second = await client.GetAsync("/")) Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(2, upstream.Connections);
+    }
+
     [Fact]
     public async Task IdleConnectionTheUpstreamClosedLeavesThePoolAtOnce()
     {
