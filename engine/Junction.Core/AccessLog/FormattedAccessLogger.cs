@@ -11,8 +11,10 @@ internal sealed class FormattedAccessLogger(IReadOnlyList<(LogFormat Format, Acc
 
     public void Log(StreamInfo info)
     {
-        foreach (var (format, sink) in loggers)
+        // An indexed loop: foreach over the interface would box an enumerator per entry logged.
+        for (var i = 0; i < loggers.Count; i++)
         {
+            var (format, sink) = loggers[i];
             sink.Enqueue(format.Render(info));
         }
     }

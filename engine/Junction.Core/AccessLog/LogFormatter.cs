@@ -11,9 +11,9 @@ internal static class LogFormatter
     /// <summary>Appends every segment of <paramref name="segments"/>.</summary>
     public static void Append(StringBuilder output, IReadOnlyList<LogSegment> segments, StreamInfo info)
     {
-        foreach (var segment in segments)
+        for (var i = 0; i < segments.Count; i++)
         {
-            if (!TryAppend(output, segment, info)) output.Append('-');
+            if (!TryAppend(output, segments[i], info)) output.Append('-');
         }
     }
 
