@@ -193,7 +193,7 @@ internal sealed partial class Http1Parser
         return default;
     }
 
-    // The split-line paths run once per segment boundary at most (pipes hand out 4 KiB blocks), so
+    // The split-line paths run once per segment boundary at most (pipes hand out 16 KiB blocks), so
     // they copy the line and reuse the single-span code.
 
     [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit]
