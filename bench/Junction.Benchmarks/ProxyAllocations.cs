@@ -151,7 +151,7 @@ internal static partial class ProxyAllocations
         var loggers = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Warning));
         var stats = new StatsStore();
         var sinks = new AccessLogSinks(stats);
-        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters()).Add(new HttpConnectionManagerFactory());
+        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters()).Add(new HttpConnectionManagerFactory(new Junction.Http.Filters.HttpFilterRegistry().AddRange(BuiltInFilters.HttpFilters())));
         var diagnostics = new ConfigDiagnostics();
         var snapshot = new SnapshotBuilder(registry, stats, sinks, loggers).Load(Configuration(upstreamPort, accessLogPath), "bench.yaml", diagnostics)
             ?? throw new InvalidOperationException("invalid benchmark configuration:\n" + string.Join("\n", diagnostics.Errors));

@@ -129,7 +129,7 @@ internal static class ProxyRunner
         }
         var registry = new NetworkFilterRegistry()
             .AddRange(BuiltInFilters.NetworkFilters())
-            .Add(new Junction.Http.ConnectionManager.HttpConnectionManagerFactory());
+            .Add(new Junction.Http.ConnectionManager.HttpConnectionManagerFactory(new Junction.Http.Filters.HttpFilterRegistry().AddRange(BuiltInFilters.HttpFilters())));
         return new SnapshotBuilder(registry, stats, sinks, loggers).Load(yaml, source, diagnostics);
     }
 

@@ -18,6 +18,12 @@ public interface IFilterFactoryContext
     IStatsScope Stats { get; }
 
     /// <summary>
+    /// The listener's <c>per_connection_buffer_limit_bytes</c>: how much a filter may hold for one
+    /// connection (HTTP filters that buffer a body use it as their limit).
+    /// </summary>
+    int BufferLimitBytes { get; }
+
+    /// <summary>
     /// Builds the access loggers of an <c>access_log</c> sequence (Envoy's AccessLog entries: file and
     /// stdout loggers with text or JSON formats). Errors are reported on the nodes. Never null.
     /// </summary>

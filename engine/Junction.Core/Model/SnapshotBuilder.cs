@@ -102,7 +102,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             connectionLimit = value;
         }
 
-        var context = new FilterFactoryContext(config.Name, clusters, stats, sinks);
+        var context = new FilterFactoryContext(config.Name, clusters, stats, sinks, config.PerConnectionBufferLimitBytes);
         var providers = new List<INetworkFilterProvider>();
         foreach (var chain in config.FilterChains)
         {

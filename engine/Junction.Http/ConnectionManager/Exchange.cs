@@ -50,6 +50,38 @@ internal sealed class Exchange(HttpStreamInfo info)
     /// <summary>The request body had bytes the proxy did not read (a local reply came first): close after.</summary>
     public bool BodyUnread { get; set; }
 
+    // The fields below matter only when the connection manager has HTTP filters (Http1ServerConnection.Filters.cs).
+
+    /// <summary>The stream's filters, or null when the connection manager has none.</summary>
+    public Filters.HttpFilterChain? Filters { get; set; }
+
+    /// <summary>True once <see cref="Route"/> holds a routing decision (filters may route early, or clear it).</summary>
+    public bool Routed { get; set; }
+
+    /// <summary>How the request body goes upstream: as received, or with the length of a body filters buffered whole.</summary>
+    public Http1BodyFraming UpstreamFraming { get; set; }
+
+    /// <summary>Bytes still owed upstream under <see cref="UpstreamFraming"/>'s Content-Length.</summary>
+    public long UpstreamRemaining { get; set; }
+
+    /// <summary>"100 Continue" went to the client already.</summary>
+    public bool ContinueSent { get; set; }
+
+    /// <summary>The response head being filtered and written (the upstream's, or a local reply's).</summary>
+    public MessageHead? ResponseHead { get; set; }
+
+    /// <summary>How the response body is framed toward the client.</summary>
+    public Http1BodyFraming ClientFraming { get; set; }
+
+    /// <summary>Bytes still owed to the client under a Content-Length <see cref="ClientFraming"/>.</summary>
+    public long ClientRemaining { get; set; }
+
+    /// <summary>The response body is re-chunked toward the client.</summary>
+    public bool Rechunk { get; set; }
+
+    /// <summary>The client connection stays open after this response.</summary>
+    public bool KeepAlive { get; set; }
+
     /// <summary>
     /// Starts over for the connection's next request: one exchange at a time per connection, so one
     /// object (and its <see cref="Info"/>) serves them all instead of two allocations per request.
@@ -72,6 +104,16 @@ internal sealed class Exchange(HttpStreamInfo info)
         UpstreamStats = null;
         UpstreamStart = 0;
         BodyUnread = false;
+        Routed = false;
+        Filters = null;
+        UpstreamFraming = framing;
+        UpstreamRemaining = framing.Kind == Http1BodyKind.ContentLength ? framing.ContentLength : 0;
+        ContinueSent = false;
+        ResponseHead = null;
+        ClientFraming = default;
+        ClientRemaining = 0;
+        Rechunk = false;
+        KeepAlive = false;
         return this;
     }
 }

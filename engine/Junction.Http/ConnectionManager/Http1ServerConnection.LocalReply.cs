@@ -15,8 +15,13 @@ internal sealed partial class Http1ServerConnection
     /// so unread body bytes can never be taken for the next request.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask LocalReplyAsync(Exchange exchange, int status, ReadOnlyMemory<byte>? body, string? location = null)
+    private async ValueTask LocalReplyAsync(Exchange exchange, int status, ReadOnlyMemory<byte>? body, string? location = null, bool skipFilters = false)
     {
+        if (!skipFilters && exchange.Filters is { EncoderCount: > 0, EncodingStarted: false })
+        {
+            await FilteredLocalReplyAsync(exchange, status, body, location).ConfigureAwait(false);
+            return;
+        }
         provider.Stats.LocalReplies.Increment();
         if (exchange.RequestFraming.Kind != Http1BodyKind.None) exchange.BodyUnread = true;
         var keepAlive = !_request.WantsClose && !exchange.BodyUnread && !_drainAfterExchange;

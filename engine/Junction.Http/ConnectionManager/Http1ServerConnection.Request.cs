@@ -17,28 +17,56 @@ internal sealed partial class Http1ServerConnection
     private async ValueTask StartExchangeAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         exchange.Started = true;
-        exchange.Route = provider.Route(_request, Connection);
-        exchange.Info.Route = exchange.Route.RouteName;
+        if (exchange.Filters is not null)
+        {
+            await StartFilteredExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
+            return;
+        }
+        if (!await OpenUpstreamAsync(exchange).ConfigureAwait(false)) return;
+        exchange.BodyRemaining = exchange.RequestFraming.Kind == Http1BodyKind.ContentLength ? exchange.RequestFraming.ContentLength : 0;
+        await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+    }
+
+    /// <summary>The routing decision for the current request, made on first use (filters may ask early, or clear it).</summary>
+    private ref RouteOutcome RouteExchange(Exchange exchange)
+    {
+        if (!exchange.Routed)
+        {
+            exchange.Route = provider.Route(_request, Connection);
+            exchange.Routed = true;
+            exchange.Info.Route = exchange.Route.RouteName;
+        }
+        return ref exchange.Route;
+    }
+
+    /// <summary>
+    /// Acts on the route: answers locally (no route, redirect, direct response, no healthy host, no
+    /// connection), or takes an upstream connection from the pool and writes the request head into it
+    /// (not yet flushed). True when the request is on its way upstream.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> OpenUpstreamAsync(Exchange exchange)
+    {
+        ref var route = ref RouteExchange(exchange);
         var hasBody = exchange.RequestFraming.Kind != Http1BodyKind.None;
-        ref var route = ref exchange.Route;
         switch (route.Kind)
         {
             case RouteOutcomeKind.NoRoute:
                 provider.Stats.NoRoute.Increment();
                 exchange.Info.SetFlag(ResponseFlags.NoRouteFound);
                 await LocalReplyAsync(exchange, 404, null).ConfigureAwait(false);
-                return;
+                return false;
             case RouteOutcomeKind.NoCluster:
                 provider.Stats.NoCluster.Increment();
                 exchange.Info.SetFlag(ResponseFlags.NoClusterFound);
                 await LocalReplyAsync(exchange, 503, null).ConfigureAwait(false);
-                return;
+                return false;
             case RouteOutcomeKind.DirectResponse:
                 await LocalReplyAsync(exchange, route.Status, route.Body.Length == 0 ? null : route.Body).ConfigureAwait(false);
-                return;
+                return false;
             case RouteOutcomeKind.Redirect:
                 await LocalReplyAsync(exchange, route.Status, null, route.Location).ConfigureAwait(false);
-                return;
+                return false;
         }
 
         var cluster = route.Cluster!;
@@ -48,7 +76,7 @@ internal sealed partial class Http1ServerConnection
         {
             exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
             await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
-            return;
+            return false;
         }
         exchange.Info.UpstreamHost = host.Address;
         if (route.AutoHostRewrite) route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
@@ -61,19 +89,14 @@ internal sealed partial class Http1ServerConnection
                 ? "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray()
                 : "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray();
             await LocalReplyAsync(exchange, 503, body).ConfigureAwait(false);
-            return;
+            return false;
         }
         exchange.Upstream = upstream;
         exchange.Pool = pool;
         exchange.Host = host;
         exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
 
-        if (_request.ExpectsContinue && hasBody)
-        {
-            // The proxy answers Expect: 100-continue itself (and does not forward it), as Envoy does by
-            // default: the client sends its body now and the proxy streams it upstream.
-            await Connection.WriteAsync(new ReadOnlySequence<byte>("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()), false).ConfigureAwait(false);
-        }
+        if (_request.ExpectsContinue && hasBody) await SendContinueAsync(exchange).ConfigureAwait(false);
 
         exchange.IsUpgrade = provider.AllowWebSocket && _request.ConnectionUpgrade && _request.UpgradeIndex >= 0 &&
             !hasBody && Ascii.EqualsIgnoreCase(_request.Value(_request.UpgradeIndex), "websocket"u8);
@@ -81,8 +104,18 @@ internal sealed partial class Http1ServerConnection
         exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
         exchange.UpstreamStats.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        exchange.BodyRemaining = exchange.RequestFraming.Kind == Http1BodyKind.ContentLength ? exchange.RequestFraming.ContentLength : 0;
-        await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// The proxy answers Expect: 100-continue itself (and does not forward it), as Envoy does by default:
+    /// the client sends its body now and the proxy streams it upstream.
+    /// </summary>
+    private async ValueTask SendContinueAsync(Exchange exchange)
+    {
+        if (exchange.ContinueSent) return;
+        exchange.ContinueSent = true;
+        await Connection.WriteAsync(new ReadOnlySequence<byte>("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()), false).ConfigureAwait(false);
     }
 
     /// <summary>Forwards the request body bytes available now; once the body is complete, relays the response.</summary>
@@ -246,11 +279,11 @@ internal sealed partial class Http1ServerConnection
             output.Write("connection: upgrade\r\n"u8);
         }
 
-        switch (exchange.RequestFraming.Kind)
+        switch (exchange.UpstreamFraming.Kind)
         {
             case Http1BodyKind.ContentLength:
                 output.Write("content-length: "u8);
-                output.WriteNumber(exchange.RequestFraming.ContentLength);
+                output.WriteNumber(exchange.UpstreamFraming.ContentLength);
                 output.Write("\r\n"u8);
                 break;
             case Http1BodyKind.Chunked:

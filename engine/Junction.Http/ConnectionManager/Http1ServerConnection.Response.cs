@@ -161,7 +161,8 @@ internal sealed partial class Http1ServerConnection
             await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
             return true;
         }
-        await RelayResponseAsync(exchange).ConfigureAwait(false);
+        if (exchange.Filters is null) await RelayResponseAsync(exchange).ConfigureAwait(false);
+        else await RelayFilteredResponseAsync(exchange).ConfigureAwait(false);
         return true;
     }
 

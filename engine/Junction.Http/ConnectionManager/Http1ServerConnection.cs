@@ -79,7 +79,8 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
                     {
                         var exchange = _exchange!;
                         if (!exchange.Started) await StartExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
-                        else await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        else if (exchange.Filters is null) await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        else await DecodeFilteredBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
                         // Still in the body: wait for more bytes from the client.
                         if (_state == State.Body) break;
                     }
@@ -137,6 +138,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.RequestsTotal.Increment();
         provider.Stats.RequestsActive.Increment();
         _exchange = NextExchange(framing);
+        if (!provider.Filters.IsEmpty) _exchange.Filters = BeginFilters(_exchange);
         _requestChunks.Reset();
         _state = State.Body;
         return true;
@@ -168,6 +170,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         exchange.Info.MarkEnded();
         provider.Stats.RequestTime.Record(exchange.Info.Duration.TotalMilliseconds);
         if (provider.AccessLog.IsEnabled) provider.AccessLog.Log(exchange.Info);
+        exchange.Filters?.End();
         _exchange = null;
         EndStream();
         // max_connection_duration may have passed after the response head said keep-alive: close anyway.
@@ -195,8 +198,10 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         {
             // The client went away mid-exchange: reset the upstream side rather than reuse it.
             exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+            exchange.Filters?.Abort();
             exchange.Upstream?.Abort();
         }
         _request.Dispose();
+        _filterChain?.Release();
     }
 }

@@ -18,7 +18,8 @@ internal sealed record HttpConnectionManagerConfig(
     bool MergeSlashes,
     IReadOnlyList<string> UpgradeTypes,
     ConfigSequence? AccessLog,
-    HttpConnectionManagerTimeoutsConfig Timeouts)
+    HttpConnectionManagerTimeoutsConfig Timeouts,
+    IReadOnlyList<HttpFilterEntry> HttpFilters)
 {
     // Envoy's defaults: a stream idle for 5 minutes and a connection idle for an hour are ended.
     private static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(5);
@@ -58,7 +59,7 @@ internal sealed record HttpConnectionManagerConfig(
         var routeConfig = map.Map("route_config");
         if (routeConfig is null && !map.Has("rds")) map.Error("missing required field 'route_config'");
 
-        BindHttpFilters(map);
+        var httpFilters = BindHttpFilters(map);
         var serverName = map.String("server_name") ?? "junction";
         if (serverName.Any(c => c is < ' ' or > '~'))
         {
@@ -115,52 +116,60 @@ internal sealed record HttpConnectionManagerConfig(
 
         if (statPrefix is null || routeConfig is null) return null;
         return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, generateRequestId,
-            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog, timeouts);
+            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog, timeouts, httpFilters);
     }
 
     private static TimeSpan? Enabled(TimeSpan? timeout) => timeout is { } value && value > TimeSpan.Zero ? value : null;
 
+    private const string RouterTypeUrl = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+
     /// <summary>
-    /// The HTTP filter chain. Only the router exists so far, so the chain must be exactly the router;
-    /// any other filter is an error naming it (never silently skipped).
+    /// The HTTP filter chain: the entries before the router, which must come last (it is the connection
+    /// manager's own forwarding stage). The filters' own configs are bound later, by their factories.
     /// </summary>
-    private static void BindHttpFilters(ConfigMap map)
+    private static List<HttpFilterEntry> BindHttpFilters(ConfigMap map)
     {
+        var entries = new List<HttpFilterEntry>();
         var filters = map.Maps("http_filters", required: true);
-        if (filters.Count == 0 && map.Has("http_filters")) map.Node("http_filters")!.Error("http_filters must end with envoy.filters.http.router");
+        var sawRouter = false;
         for (var i = 0; i < filters.Count; i++)
         {
             var filter = filters[i];
             var name = filter.String("name", required: true);
             var typed = filter.Map("typed_config");
             var type = typed?.String("@type");
-            var isRouter = type == "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" ||
-                (type is null && name is "envoy.filters.http.router" or "router");
-            if (!isRouter)
+            var isRouter = type == RouterTypeUrl || (type is null && name is "envoy.filters.http.router" or "router");
+            if (isRouter)
             {
-                (typed?.Node("@type") ?? filter.Node("name") ?? filter).Error(
-                    $"HTTP filter '{type ?? name}' is not supported yet (supported: envoy.filters.http.router)");
-            }
-            else if (i != filters.Count - 1)
-            {
-                filter.Error("envoy.filters.http.router must be the last HTTP filter");
-            }
-            if (typed is not null)
-            {
-                foreach (var field in new[] { "dynamic_stats", "start_child_span", "upstream_log", "upstream_log_options", "suppress_envoy_headers", "strict_check_headers", "respect_expected_rq_timeout", "suppress_grpc_request_failure_code_stats", "upstream_http_filters" })
+                sawRouter = true;
+                if (i != filters.Count - 1) filter.Error("envoy.filters.http.router must be the last HTTP filter");
+                if (typed is not null)
                 {
-                    typed.Unsupported(field);
+                    foreach (var field in new[] { "dynamic_stats", "start_child_span", "upstream_log", "upstream_log_options", "suppress_envoy_headers", "strict_check_headers", "respect_expected_rq_timeout", "suppress_grpc_request_failure_code_stats", "upstream_http_filters" })
+                    {
+                        typed.Unsupported(field);
+                    }
+                    typed.RejectUnknownFields();
                 }
-                typed.RejectUnknownFields();
+            }
+            else if (name is not null)
+            {
+                if (entries.Any(e => e.Name == name)) filter.Node("name")!.Error($"HTTP filter name '{name}' is used twice; per-route configuration finds filters by name");
+                entries.Add(new HttpFilterEntry(name, type, typed, filter));
             }
             filter.Unsupported("config_discovery");
-            filter.Bool("disabled", false);
+            if (filter.Bool("disabled", false)) filter.Node("disabled")!.Error("disabled filters (enabled per route) are not supported yet");
             filter.Bool("is_optional", false);
             filter.RejectUnknownFields();
         }
-        if (filters.Count > 0 && map.Node("http_filters") is { } node && !filters.Any(f => f.Has("name")))
-        {
-            node.Error("http_filters must end with envoy.filters.http.router");
-        }
+        if (!sawRouter && map.Node("http_filters") is { } node) node.Error("http_filters must end with envoy.filters.http.router");
+        return entries;
     }
 }
+
+/// <summary>One entry of <c>http_filters</c> before the router, still unbound.</summary>
+/// <param name="Name">The entry's <c>name</c>: how per-route configuration refers to it.</param>
+/// <param name="TypeUrl">The typed config's <c>@type</c>, or null.</param>
+/// <param name="TypedConfig">The typed config, or null.</param>
+/// <param name="Node">The entry, for errors.</param>
+internal sealed record HttpFilterEntry(string Name, string? TypeUrl, ConfigMap? TypedConfig, ConfigMap Node);

@@ -1,5 +1,7 @@
 using System.Text;
 using Junction.Configuration;
+using Junction.Http.ConnectionManager.Filters;
+using Junction.Http.Filters;
 using Junction.Http.Http1;
 using Junction.Network;
 
@@ -8,6 +10,11 @@ namespace Junction.Http.ConnectionManager;
 /// <summary>Registers <c>envoy.filters.network.http_connection_manager</c>: HTTP/1.1 proxying with a route table.</summary>
 public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
 {
+    private readonly HttpFilterRegistry _httpFilters;
+
+    /// <summary>A factory whose connection managers know the HTTP filters in <paramref name="httpFilters"/> (besides the router).</summary>
+    public HttpConnectionManagerFactory(HttpFilterRegistry? httpFilters = null) => _httpFilters = httpFilters ?? new HttpFilterRegistry();
+
     /// <inheritdoc />
     public string Name => "envoy.filters.network.http_connection_manager";
 
@@ -27,7 +34,9 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         if (config is null) return null;
         var router = HttpRouter.Create(config.RouteConfig, context.Clusters, config.NormalizePath, config.MergeSlashes);
         var accessLog = context.CreateAccessLogger(config.AccessLog);
-        if (router is null) return null;
+        var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, context);
+        if (router is null || filters is null) return null;
+        if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters)) return null;
         var limits = new Http1ParserLimits
         {
             MaxHeaderBytes = config.MaxRequestHeadersBytes,
@@ -37,6 +46,6 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
             config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
             config.UseRemoteAddress, config.GenerateRequestId, config.UpgradeTypes.Contains("websocket"),
-            ConnectionTimeouts.From(config.Timeouts));
+            ConnectionTimeouts.From(config.Timeouts), filters);
     }
 }

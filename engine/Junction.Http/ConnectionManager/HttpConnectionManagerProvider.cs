@@ -1,4 +1,5 @@
 using Junction.AccessLog;
+using Junction.Http.ConnectionManager.Filters;
 using Junction.Http.Http1;
 using Junction.Network;
 
@@ -17,7 +18,8 @@ internal sealed class HttpConnectionManagerProvider(
     bool useRemoteAddress,
     bool generateRequestId,
     bool allowWebSocket,
-    ConnectionTimeouts timeouts) : INetworkFilterProvider
+    ConnectionTimeouts timeouts,
+    HttpFilterChainConfig filters) : INetworkFilterProvider
 {
     public Http1ParserLimits Limits { get; } = limits;
 
@@ -37,6 +39,9 @@ internal sealed class HttpConnectionManagerProvider(
 
     /// <summary>Stream and connection timeouts; see <c>Http1ServerConnection.Timeouts.cs</c>.</summary>
     public ConnectionTimeouts Timeouts { get; } = timeouts;
+
+    /// <summary>The HTTP filters before the router (often none: then requests take the direct path).</summary>
+    public HttpFilterChainConfig Filters { get; } = filters;
 
     public void CreateFilters(INetworkFilterChainBuilder chain) => chain.AddReadFilter(new Http1ServerConnection(this));
 

@@ -44,6 +44,15 @@ internal sealed class HttpConnectionManagerStats(IStatsScope scope, IStatsScope 
 
     public Counter LocalReplies { get; } = scope.Counter("downstream_rq_local_reply");
 
+    /// <summary>Requests answered 413 because HTTP filters buffered more body than the buffer limit (Envoy's name).</summary>
+    public Counter RequestTooLarge { get; } = scope.Counter("downstream_rq_too_large");
+
+    /// <summary>Responses that outgrew the buffer limit while HTTP filters buffered them: 500, or a reset (Envoy's name).</summary>
+    public Counter ResponseTooLarge { get; } = scope.Counter("rs_too_large");
+
+    /// <summary>Streams failed because an HTTP filter threw: 500 before the response started, a reset after.</summary>
+    public Counter FilterErrors { get; } = scope.Counter("downstream_rq_filter_error");
+
     /// <summary>Milliseconds from the request head parsed to the response written.</summary>
     public Histogram RequestTime { get; } = scope.Histogram("downstream_rq_time");
 

@@ -31,6 +31,9 @@ internal sealed class HttpRouter
     }
 
     /// <summary>Binds <c>route_config</c>; null when it has errors (reported on its nodes).</summary>
+    /// <summary>The compiled route table.</summary>
+    public RouteTable Table => _table;
+
     public static HttpRouter? Create(ConfigMap routeConfig, IClusterManager clusters, bool normalizePath, bool mergeSlashes)
     {
         var table = RouteTableBinder.Bind(routeConfig, name => clusters.Find(name) is not null);
@@ -66,6 +69,7 @@ internal sealed class HttpRouter
         var outcome = new RouteOutcome
         {
             RouteName = entry.Name,
+            Entry = entry,
             RequestMutations = entry.RequestHeaderMutations,
             ResponseMutations = entry.ResponseHeaderMutations,
         };

@@ -67,15 +67,85 @@ internal sealed class MessageHead : IDisposable
         return -1;
     }
 
-    /// <summary>The first field of a well-known kind, or -1.</summary>
+    /// <summary>The first field of a well-known kind still to be forwarded, or -1.</summary>
     public int Find(KnownHeader known)
     {
         for (var i = 0; i < _count; i++)
         {
-            if (_fields[i].Known == known) return i;
+            if (_fields[i].Known == known && !_fields[i].Dropped) return i;
         }
         return -1;
     }
+
+    /// <summary>
+    /// Bumped by every change a filter makes (<see cref="SetTarget"/>, <see cref="AddChecked"/>,
+    /// <see cref="Remove"/>), so views that index visible fields know to rebuild.
+    /// </summary>
+    public int ChangeCount { get; private set; }
+
+    /// <summary>Replaces the request target (a filter rewrote the path). The caller has validated it.</summary>
+    public void SetTarget(ReadOnlySpan<byte> target)
+    {
+        _targetStart = Append(target);
+        _targetLength = target.Length;
+        ChangeCount++;
+    }
+
+    /// <summary>Replaces the status (a filter changed it); the reason phrase becomes the standard one.</summary>
+    public void SetStatus(int statusCode, ReadOnlySpan<byte> reason)
+    {
+        StatusCode = statusCode;
+        _reasonStart = Append(reason);
+        _reasonLength = reason.Length;
+    }
+
+    /// <summary>
+    /// Adds a field on a filter's behalf: the name must be a token and the value free of CR, LF and NUL
+    /// (so nothing can split the message), and neither framing nor hop-by-hop fields may be set, because
+    /// the proxy writes those from its own decisions.
+    /// </summary>
+    public void AddChecked(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (name.IsEmpty || name.ContainsAnyExcept(Http1Characters.Token))
+        {
+            throw new ArgumentException($"'{Encoding.Latin1.GetString(name)}' is not a valid header name", nameof(name));
+        }
+        if (value.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) >= 0)
+        {
+            throw new ArgumentException("a header value must not contain CR, LF or NUL", nameof(value));
+        }
+        if (IsProxyOwned(KnownHeaders.Identify(name)))
+        {
+            throw new ArgumentException($"'{Encoding.Latin1.GetString(name)}' is set by the proxy itself (framing or hop-by-hop)", nameof(name));
+        }
+        if (_count == _fields.Length) Array.Resize(ref _fields, _fields.Length * 2);
+        ref var field = ref _fields[_count++];
+        field.NameStart = Append(name);
+        field.NameLength = name.Length;
+        field.ValueStart = Append(value.Trim(" \t"u8));
+        field.ValueLength = value.Trim(" \t"u8).Length;
+        field.Known = KnownHeaders.Identify(name);
+        field.Dropped = false;
+        ChangeCount++;
+    }
+
+    /// <summary>Marks every forwarded field named <paramref name="lowerCaseName"/> as removed; false when there was none.</summary>
+    public bool Remove(ReadOnlySpan<byte> lowerCaseName)
+    {
+        var removed = false;
+        for (var i = 0; i < _count; i++)
+        {
+            if (_fields[i].Dropped || !Ascii.EqualsIgnoreCase(Name(i), lowerCaseName)) continue;
+            _fields[i].Dropped = true;
+            removed = true;
+        }
+        if (removed) ChangeCount++;
+        return removed;
+    }
+
+    /// <summary>Fields the proxy writes itself from its own decisions; filters can neither see nor set them.</summary>
+    public static bool IsProxyOwned(KnownHeader known) => known is KnownHeader.ContentLength or KnownHeader.TransferEncoding or
+        KnownHeader.Connection or KnownHeader.Upgrade or KnownHeader.KeepAlive or KnownHeader.ProxyConnection or KnownHeader.TE;
 
     /// <summary>Marks every field named <paramref name="lowerCaseName"/> as not to be forwarded.</summary>
     public void Drop(ReadOnlySpan<byte> lowerCaseName)
@@ -88,6 +158,7 @@ internal sealed class MessageHead : IDisposable
 
     public void Reset()
     {
+        ChangeCount++;
         _length = 0;
         _count = 0;
         Framing = default;

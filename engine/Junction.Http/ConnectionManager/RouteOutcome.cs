@@ -26,6 +26,9 @@ internal struct RouteOutcome
 {
     public RouteOutcomeKind Kind;
     public string? RouteName;
+
+    /// <summary>The matched route (for per-filter configuration), or null.</summary>
+    public Routing.RouteEntry? Entry;
     public IUpstreamCluster? Cluster;
     public int Status;
     public ReadOnlyMemory<byte> Body;

@@ -80,6 +80,15 @@ internal sealed class RouteEntry
     public IReadOnlyList<HeaderMutation> ResponseHeaderMutations { get; }
 
     /// <summary>
+    /// The bound per-route configuration of each HTTP filter of the connection manager, by the filter's
+    /// position (null where the route and its virtual host have none); set once, after binding.
+    /// </summary>
+    public object?[]? FilterConfigs { get; internal set; }
+
+    /// <summary>The keys of the route's own <c>typed_per_filter_config</c>.</summary>
+    public IEnumerable<KeyValuePair<string, ConfigMap>> OwnPerFilterConfig => _perFilterConfig;
+
+    /// <summary>
     /// The raw <c>typed_per_filter_config</c> entry for <paramref name="filterName"/>: the route's when
     /// it has one, else its virtual host's; null when neither has. The filter binds (and validates) it.
     /// </summary>

@@ -25,6 +25,9 @@ internal sealed class VirtualHost
     /// <summary>The routes in configuration order; the first that matches wins.</summary>
     public IReadOnlyList<RouteEntry> Routes => _routes;
 
+    /// <summary>The virtual host's own <c>typed_per_filter_config</c> entries.</summary>
+    public IEnumerable<KeyValuePair<string, ConfigMap>> OwnPerFilterConfig => _perFilterConfig;
+
     /// <summary>The raw <c>typed_per_filter_config</c> entry for <paramref name="filterName"/>, or null.</summary>
     public ConfigMap? PerFilterConfig(string filterName) =>
         _perFilterConfig.TryGetValue(filterName, out var config) ? config : null;

@@ -11,13 +11,17 @@ internal static class HttpProxyFixture
     /// flow style, e.g. <c>{ match: { prefix: "/" }, route: { cluster: web } }</c>) to clusters of one
     /// endpoint each. <paramref name="hcmFields"/> are extra connection manager fields in flow style.
     /// </summary>
-    public static string Config(IEnumerable<string> routes, IReadOnlyDictionary<string, int> clusters, string hcmFields = "", string accessLogPath = "")
+    /// <param name="httpFilters">HTTP filter entries before the router, in flow style.</param>
+    /// <param name="listenerFields">Extra listener fields, in flow style.</param>
+    public static string Config(IEnumerable<string> routes, IReadOnlyDictionary<string, int> clusters, string hcmFields = "", string accessLogPath = "",
+        IEnumerable<string>? httpFilters = null, string listenerFields = "")
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("static_resources:");
         yaml.AppendLine("  listeners:");
         yaml.AppendLine("  - name: http");
         yaml.AppendLine("    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }");
+        foreach (var field in listenerFields.Split('\n', StringSplitOptions.RemoveEmptyEntries)) yaml.AppendLine("    " + field.Trim());
         yaml.AppendLine("    filter_chains:");
         yaml.AppendLine("    - filters:");
         yaml.AppendLine("      - name: envoy.filters.network.http_connection_manager");
@@ -35,6 +39,7 @@ internal static class HttpProxyFixture
             yaml.AppendLine("              log_format: { text_format_source: { inline_string: \"%RESPONSE_CODE% %RESPONSE_FLAGS% %REQ(:METHOD)% %REQ(:PATH)% %UPSTREAM_CLUSTER% %ROUTE_NAME%\\n\" } }");
         }
         yaml.AppendLine("          http_filters:");
+        foreach (var filter in httpFilters ?? []) yaml.AppendLine("          - " + filter);
         yaml.AppendLine("          - name: envoy.filters.http.router");
         yaml.AppendLine("            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }");
         yaml.AppendLine("          route_config:");

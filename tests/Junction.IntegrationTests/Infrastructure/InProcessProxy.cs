@@ -33,12 +33,15 @@ internal sealed class InProcessProxy : IAsyncDisposable
     public StatsStore Stats { get; }
 
     /// <summary>Builds and starts a proxy; throws with every configuration error when the YAML is invalid.</summary>
-    public static async Task<InProcessProxy> StartAsync(string yaml)
+    /// <param name="yaml">The bootstrap.</param>
+    /// <param name="httpFilters">HTTP filter factories to register besides the built-in ones (test filters).</param>
+    public static async Task<InProcessProxy> StartAsync(string yaml, params Junction.HttpFilters.IHttpFilterFactory[] httpFilters)
     {
         var loggers = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Warning));
         var stats = new StatsStore();
         var sinks = new AccessLogSinks(stats);
-        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters()).Add(new Junction.Http.ConnectionManager.HttpConnectionManagerFactory());
+        var registry = new NetworkFilterRegistry().AddRange(BuiltInFilters.NetworkFilters()).Add(new Junction.Http.ConnectionManager.HttpConnectionManagerFactory(
+            new Junction.Http.Filters.HttpFilterRegistry().AddRange(BuiltInFilters.HttpFilters()).AddRange(httpFilters)));
         var diagnostics = new ConfigDiagnostics();
         var snapshot = new SnapshotBuilder(registry, stats, sinks, loggers).Load(yaml, "test.yaml", diagnostics);
         if (snapshot is null)

@@ -135,6 +135,24 @@ internal sealed class KestrelUpstream : IAsyncDisposable
                 await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
             }
         });
+        // Reads the body, then answers with its length and the request's trailers ("name: value" lines).
+        app.MapPost("/trailers", async (HttpContext context) =>
+        {
+            var length = 0L;
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0) length += read;
+            var text = new StringBuilder().Append(length).Append('\n');
+            if (context.Request.SupportsTrailers() && context.Request.CheckTrailersAvailable())
+            {
+                foreach (var name in new[] { "x-checksum", "x-extra" })
+                {
+                    var value = context.Request.GetTrailer(name);
+                    if (!Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(value)) text.Append(name).Append(": ").Append(value.ToString()).Append('\n');
+                }
+            }
+            return Results.Text(text.ToString());
+        });
         app.Map("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
         app.Map("/slow/{ms:int}", async (int ms) =>
         {
