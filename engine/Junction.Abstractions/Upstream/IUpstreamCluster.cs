@@ -27,4 +27,26 @@ public interface IUpstreamCluster
     /// <c>connect_timeout</c> and <c>max_connections</c>, counted in the cluster's stats.
     /// </summary>
     ValueTask<UpstreamConnectResult> ConnectAsync(IUpstreamHost host, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True while the cluster is below <c>max_connections</c>: a request waiting for a connection may try
+    /// to open one.
+    /// </summary>
+    bool HasConnectionSlot { get; }
+
+    /// <summary>
+    /// Raised when one of the cluster's connections closes (its slot under <c>max_connections</c> is
+    /// free again), so that pools with waiting requests can open a connection for one of them.
+    /// </summary>
+    event Action? ConnectionSlotFreed;
+
+    /// <summary>
+    /// Counts a request that has to wait for a connection (all <c>max_connections</c> are busy). False,
+    /// counted as <c>upstream_rq_pending_overflow</c>, when <c>max_pending_requests</c> are waiting already:
+    /// the request fails with 503 and flag UO. Every true must be matched by <see cref="ExitPending"/>.
+    /// </summary>
+    bool TryEnterPending();
+
+    /// <summary>A waiting request got a connection, or gave up.</summary>
+    void ExitPending();
 }

@@ -19,6 +19,9 @@ public enum UpstreamFailure
 
     /// <summary>The host did not accept within <c>connect_timeout</c> (UF).</summary>
     ConnectTimeout,
+
+    /// <summary>A request waited for a free connection longer than its route allows (504, UT).</summary>
+    PendingTimeout,
 }
 
 /// <summary>The outcome of <c>IUpstreamCluster.ConnectAsync</c>.</summary>

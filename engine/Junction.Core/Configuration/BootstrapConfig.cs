@@ -68,10 +68,10 @@ internal sealed record ClusterConfig(
 internal sealed record EndpointConfig(SocketAddressConfig Address, int Weight, ConfigMap Node);
 
 /// <summary><c>circuit_breakers.thresholds[]</c> at DEFAULT priority.</summary>
-internal sealed record CircuitBreakerConfig(int MaxConnections)
+internal sealed record CircuitBreakerConfig(int MaxConnections, int MaxPendingRequests)
 {
     /// <summary>Envoy's default thresholds.</summary>
-    public static CircuitBreakerConfig Default { get; } = new(MaxConnections: 1024);
+    public static CircuitBreakerConfig Default { get; } = new(MaxConnections: 1024, MaxPendingRequests: 1024);
 }
 
 /// <summary>

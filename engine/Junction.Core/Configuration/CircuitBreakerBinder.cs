@@ -5,11 +5,9 @@ namespace Junction.Core.Configuration;
 /// <summary>Binds a cluster's <c>circuit_breakers</c>.</summary>
 internal static class CircuitBreakerBinder
 {
-    private const string HttpOnlyDetail = "takes effect with HTTP routing, not supported yet";
-
-    private static readonly string[] HttpOnlyFields =
+    private static readonly string[] NotYetFields =
     [
-        "max_pending_requests", "max_requests", "max_retries", "track_remaining", "retry_budget", "max_connection_pools",
+        "max_requests", "max_retries", "track_remaining", "retry_budget", "max_connection_pools",
     ];
 
     /// <summary>Binds <paramref name="breakers"/>; Envoy's defaults when it is absent.</summary>
@@ -23,7 +21,8 @@ internal static class CircuitBreakerBinder
         {
             var isHigh = thresholds.Choice("priority", false, ("DEFAULT", false), ("HIGH", true));
             var maxConnections = thresholds.Int32("max_connections", CircuitBreakerConfig.Default.MaxConnections, min: 0);
-            foreach (var field in HttpOnlyFields) thresholds.Unsupported(field, HttpOnlyDetail);
+            var maxPending = thresholds.Int32("max_pending_requests", CircuitBreakerConfig.Default.MaxPendingRequests, min: 0);
+            foreach (var field in NotYetFields) thresholds.Unsupported(field);
             thresholds.RejectUnknownFields();
 
             if (isHigh)
@@ -38,7 +37,7 @@ internal static class CircuitBreakerBinder
                 continue;
             }
             defaultThresholds = thresholds;
-            result = new CircuitBreakerConfig(maxConnections);
+            result = new CircuitBreakerConfig(maxConnections, maxPending);
         }
         breakers.Unsupported("per_host_thresholds");
         breakers.RejectUnknownFields();

@@ -63,6 +63,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             policy,
             config.ConnectTimeout,
             config.CircuitBreakers.MaxConnections,
+            config.CircuitBreakers.MaxPendingRequests,
             new TransportOptions(config.PerConnectionBufferLimitBytes),
             new ClusterStats(stats.Scope("cluster").Scope(config.Name)),
             logger,

@@ -15,11 +15,14 @@ internal sealed class Cluster : IUpstreamCluster
     private readonly TransportOptions _transport;
     private readonly ILogger _logger;
     private readonly int _maxConnections;
+    private readonly int _maxPendingRequests;
     private volatile HostSet _hosts = HostSet.Empty;
     private int _activeConnections;
+    private int _pendingRequests;
 
-    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, int maxConnections, TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
+    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, int maxConnections, int maxPendingRequests, TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
     {
+        _maxPendingRequests = maxPendingRequests;
         Name = name;
         HttpOptions = httpOptions ?? UpstreamHttpOptions.Default;
         _policy = policy;
@@ -121,6 +124,30 @@ internal sealed class Cluster : IUpstreamCluster
         Stats.BytesSent.Add(transport.BytesSent);
     }
 
+    public bool HasConnectionSlot => Volatile.Read(ref _activeConnections) < _maxConnections;
+
+    public event Action? ConnectionSlotFreed;
+
+    public bool TryEnterPending()
+    {
+        if (Interlocked.Increment(ref _pendingRequests) > _maxPendingRequests)
+        {
+            Interlocked.Decrement(ref _pendingRequests);
+            Stats.PendingOverflow.Increment();
+            return false;
+        }
+        Stats.PendingTotal.Increment();
+        Stats.PendingActive.Increment();
+        if (Volatile.Read(ref _pendingRequests) >= _maxPendingRequests) Stats.PendingBreakerOpen.Set(1);
+        return true;
+    }
+
+    public void ExitPending()
+    {
+        Stats.PendingActive.Decrement();
+        if (Interlocked.Decrement(ref _pendingRequests) < _maxPendingRequests) Stats.PendingBreakerOpen.Set(0);
+    }
+
     private bool TryAcquireConnectionSlot()
     {
         if (Interlocked.Increment(ref _activeConnections) <= _maxConnections)
@@ -135,5 +162,6 @@ internal sealed class Cluster : IUpstreamCluster
     private void ReleaseConnectionSlot()
     {
         if (Interlocked.Decrement(ref _activeConnections) < _maxConnections) Stats.CircuitBreakerOpen.Set(0);
+        ConnectionSlotFreed?.Invoke();
     }
 }

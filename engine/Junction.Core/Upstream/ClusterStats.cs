@@ -21,6 +21,10 @@ internal sealed class ClusterStats
         DnsUpdateSuccesses = scope.Counter("update_success");
         DnsUpdateFailures = scope.Counter("update_failure");
         CircuitBreakerOpen = scope.Gauge("circuit_breakers.default.cx_open");
+        PendingTotal = scope.Counter("upstream_rq_pending_total");
+        PendingOverflow = scope.Counter("upstream_rq_pending_overflow");
+        PendingActive = scope.Gauge("upstream_rq_pending_active");
+        PendingBreakerOpen = scope.Gauge("circuit_breakers.default.rq_pending_open");
     }
 
     public Counter ConnectionsTotal { get; }
@@ -53,4 +57,16 @@ internal sealed class ClusterStats
 
     /// <summary>1 while the max_connections breaker is open, else 0.</summary>
     public Gauge CircuitBreakerOpen { get; }
+
+    /// <summary>Requests that had to wait for a connection (all max_connections busy).</summary>
+    public Counter PendingTotal { get; }
+
+    /// <summary>Requests refused because max_pending_requests were waiting already (503, UO).</summary>
+    public Counter PendingOverflow { get; }
+
+    /// <summary>Requests waiting for a connection now.</summary>
+    public Gauge PendingActive { get; }
+
+    /// <summary>1 while the max_pending_requests breaker is open (that many are waiting).</summary>
+    public Gauge PendingBreakerOpen { get; }
 }

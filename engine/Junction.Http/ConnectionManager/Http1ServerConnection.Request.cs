@@ -81,7 +81,14 @@ internal sealed partial class Http1ServerConnection
         exchange.Info.UpstreamHost = host.Address;
         if (route.AutoHostRewrite) route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
         var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
-        var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed).ConfigureAwait(false);
+        var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed, route.Timeout).ConfigureAwait(false);
+        if (upstream is null && result.Failure == UpstreamFailure.PendingTimeout)
+        {
+            // The route timeout passed while the request waited for a connection.
+            exchange.Info.SetFlag(ResponseFlags.UpstreamRequestTimeout);
+            await LocalReplyAsync(exchange, 504, "upstream request timeout"u8.ToArray()).ConfigureAwait(false);
+            return false;
+        }
         if (upstream is null)
         {
             exchange.Info.SetFlag(result.Failure == UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);

@@ -22,13 +22,19 @@ internal sealed class Http1ConnectionPool
     private readonly Lock _lock = new();
     private readonly Http1ParserLimits _limits;
     private readonly UpstreamHttpOptions _options;
+    // Requests waiting for a connection while the cluster is at max_connections, oldest first.
+    private readonly LinkedList<PendingRequest> _pending = new();
+    private readonly Action _onSlotFreed;
     // Closes connections idle longer than the cluster's idle_timeout; runs only while some are idle.
     private Timer? _idleSweep;
+    // The cluster whose ConnectionSlotFreed this pool listens to, only while requests are waiting.
+    private IUpstreamCluster? _listeningTo;
 
     private Http1ConnectionPool(Http1ParserLimits limits, UpstreamHttpOptions options)
     {
         _limits = limits;
         _options = options;
+        _onSlotFreed = OnSlotFreed;
     }
 
     public static Http1ConnectionPool For(IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits) =>
@@ -47,24 +53,128 @@ internal sealed class Http1ConnectionPool
         }
     }
 
-    /// <summary>An idle connection that is still good, or a new one; a failure result otherwise.</summary>
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    /// <summary>
+    /// An idle connection that is still good, or a new one. When the cluster is at max_connections the
+    /// request waits (a pending request, up to max_pending_requests) for a connection another request
+    /// releases, or for a slot to open one; a failure result otherwise.
+    /// </summary>
+    /// <param name="cluster">The host's cluster.</param>
+    /// <param name="host">The host.</param>
+    /// <param name="cancellationToken">Ends the wait (the client went away).</param>
+    /// <param name="maxWait">The longest a pending request waits (its route timeout); null for no limit.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(Http1UpstreamConnection? Connection, UpstreamConnectResult Result)> AcquireAsync(
-        IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken)
+        IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken, TimeSpan? maxWait = null)
     {
-        while (TryPopIdle() is { } idle)
+        var pending = false;
+        var started = 0L;
+        try
         {
-            if (await idle.TryReactivateAsync().ConfigureAwait(false))
+            while (true)
             {
-                return (idle, new UpstreamConnectResult(idle.Upstream, UpstreamFailure.None, host.Address));
-            }
-            await idle.DisposeAsync().ConfigureAwait(false);
-        }
+                while (TryPopIdle() is { } idle)
+                {
+                    if (await idle.TryReactivateAsync().ConfigureAwait(false))
+                    {
+                        return (idle, new UpstreamConnectResult(idle.Upstream, UpstreamFailure.None, host.Address));
+                    }
+                    await idle.DisposeAsync().ConfigureAwait(false);
+                }
 
-        var result = await cluster.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
-        return result.Connection is { } upstream
-            ? (new Http1UpstreamConnection(upstream, _limits), result)
-            : (null, result);
+                var result = await cluster.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+                if (result.Connection is { } upstream) return (new Http1UpstreamConnection(upstream, _limits), result);
+                if (result.Failure != UpstreamFailure.Overflow) return (null, result);
+
+                // Every connection the cluster may open is busy: wait for one.
+                if (!pending)
+                {
+                    if (!cluster.TryEnterPending()) return (null, result);
+                    pending = true;
+                    started = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                var left = maxWait is { } limit ? limit - System.Diagnostics.Stopwatch.GetElapsedTime(started) : Timeout.InfiniteTimeSpan;
+                if (maxWait is not null && left <= TimeSpan.Zero) return (null, new UpstreamConnectResult(null, UpstreamFailure.PendingTimeout, host.Address));
+                var (handed, timedOut) = await WaitForConnectionAsync(cluster, left, cancellationToken).ConfigureAwait(false);
+                if (timedOut) return (null, new UpstreamConnectResult(null, UpstreamFailure.PendingTimeout, host.Address));
+                if (handed is not null) return (handed, new UpstreamConnectResult(handed.Upstream, UpstreamFailure.None, host.Address));
+                // Woken because a slot opened: try again (another request may have been quicker).
+            }
+        }
+        finally
+        {
+            if (pending) cluster.ExitPending();
+        }
+    }
+
+    /// <summary>
+    /// Waits until a request hands over its connection (returned) or a connection of the cluster closes
+    /// (null: try to open one). Returns at once when that already happened.
+    /// </summary>
+    private async ValueTask<(Http1UpstreamConnection? Handed, bool TimedOut)> WaitForConnectionAsync(
+        IUpstreamCluster cluster, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var waiter = new PendingRequest();
+        lock (_lock)
+        {
+            // Checked under the lock that releases take: nothing can slip between this and the enqueue.
+            if (_idle.Count > 0 || cluster.HasConnectionSlot) return (null, false);
+            waiter.Node = _pending.AddLast(waiter);
+            if (_listeningTo is null)
+            {
+                _listeningTo = cluster;
+                cluster.ConnectionSlotFreed += _onSlotFreed;
+            }
+        }
+        try
+        {
+            return (await waiter.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false), false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            bool removed;
+            lock (_lock) removed = RemoveWaiterLocked(waiter);
+            // Too late to leave quietly: a connection was handed over just now. Pass it on.
+            if (!removed && waiter.Task.IsCompletedSuccessfully && waiter.Task.Result is { } handed)
+            {
+                _ = ReleaseAsync(handed, reusable: true).AsTask();
+            }
+            if (ex is OperationCanceledException) throw;
+            return (null, true);
+        }
+    }
+
+    /// <summary>A connection of the cluster closed: the oldest waiter may open one now.</summary>
+    private void OnSlotFreed()
+    {
+        PendingRequest? waiter;
+        lock (_lock) waiter = TakeWaiterLocked();
+        waiter?.TrySetResult(null);
+    }
+
+    private PendingRequest? TakeWaiterLocked()
+    {
+        if (_pending.First is not { } first) return null;
+        RemoveWaiterLocked(first.Value);
+        return first.Value;
+    }
+
+    private bool RemoveWaiterLocked(PendingRequest waiter)
+    {
+        if (waiter.Node?.List is null) return false;
+        _pending.Remove(waiter.Node);
+        waiter.Node = null;
+        if (_pending.Count == 0 && _listeningTo is { } cluster)
+        {
+            cluster.ConnectionSlotFreed -= _onSlotFreed;
+            _listeningTo = null;
+        }
+        return true;
+    }
+
+    /// <summary>A request waiting for a connection: completed with a handed-over connection, or null to retry.</summary>
+    private sealed class PendingRequest() : TaskCompletionSource<Http1UpstreamConnection?>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public LinkedListNode<PendingRequest>? Node { get; set; }
     }
 
     /// <summary>A new connection, never an idle one (for the retry after a reused one turned out dead).</summary>
@@ -88,6 +198,11 @@ internal sealed class Http1ConnectionPool
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
+        // A waiting request takes it as it is, without it ever going idle.
+        PendingRequest? waiter;
+        lock (_lock) waiter = TakeWaiterLocked();
+        if (waiter is not null && waiter.TrySetResult(connection)) return;
+
         // Watch first, then publish: a request that takes the connection must find a watch to end. A
         // watch that saw the close before the Add found nothing to evict, so look once more after it.
         connection.StartIdleWatch(this);

@@ -607,10 +607,10 @@ public sealed class BootstrapBinderTests
 
     [Theory]
     [InlineData("- priority: HIGH", 6, 19, "thresholds[0].priority", "field 'priority' is not supported: only DEFAULT thresholds are supported")]
-    [InlineData("- max_requests: 10", 6, 23, "thresholds[0].max_requests", "field 'max_requests' is not supported: takes effect with HTTP routing, not supported yet")]
-    [InlineData("- max_pending_requests: 10", 6, 31, "thresholds[0].max_pending_requests", "field 'max_pending_requests' is not supported: takes effect with HTTP routing")]
-    [InlineData("- max_retries: 3", 6, 22, "thresholds[0].max_retries", "field 'max_retries' is not supported: takes effect with HTTP routing")]
-    [InlineData("- retry_budget: {}", 6, 23, "thresholds[0].retry_budget", "field 'retry_budget' is not supported: takes effect with HTTP routing")]
+    [InlineData("- max_requests: 10", 6, 23, "thresholds[0].max_requests", "field 'max_requests' is not supported")]
+    [InlineData("- max_pending_requests: -1", 6, 31, "thresholds[0].max_pending_requests", "-1 is out of range [0, 2147483647]")]
+    [InlineData("- max_retries: 3", 6, 22, "thresholds[0].max_retries", "field 'max_retries' is not supported")]
+    [InlineData("- retry_budget: {}", 6, 23, "thresholds[0].retry_budget", "field 'retry_budget' is not supported")]
     [InlineData("- max_connections: -1", 6, 26, "thresholds[0].max_connections", "-1 is out of range [0, 2147483647]")]
     [InlineData("- { max_connections: 1 }\n      - { priority: DEFAULT }", 7, 9, "thresholds[1]", "duplicate thresholds for priority DEFAULT (first defined at line 6)")]
     public void Bad_circuit_breaker_is_reported(string thresholds, int line, int column, string path, string message)

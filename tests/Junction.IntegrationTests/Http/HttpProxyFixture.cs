@@ -14,7 +14,7 @@ internal static class HttpProxyFixture
     /// <param name="httpFilters">HTTP filter entries before the router, in flow style.</param>
     /// <param name="listenerFields">Extra listener fields, in flow style.</param>
     public static string Config(IEnumerable<string> routes, IReadOnlyDictionary<string, int> clusters, string hcmFields = "", string accessLogPath = "",
-        IEnumerable<string>? httpFilters = null, string listenerFields = "")
+        IEnumerable<string>? httpFilters = null, string listenerFields = "", string clusterFields = "")
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("static_resources:");
@@ -54,6 +54,7 @@ internal static class HttpProxyFixture
         {
             yaml.AppendLine("  - name: " + name);
             yaml.AppendLine("    connect_timeout: 1s");
+            foreach (var field in clusterFields.Split('\n', StringSplitOptions.RemoveEmptyEntries)) yaml.AppendLine("    " + field.Trim());
             yaml.AppendLine("    load_assignment:");
             yaml.AppendLine("      endpoints:");
             yaml.AppendLine("      - lb_endpoints:");

@@ -36,6 +36,12 @@ internal sealed class KestrelUpstream : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _counters.Requests);
 
+    /// <summary>Requests to <c>/gated</c> wait until this completes (<see cref="OpenGate"/>).</summary>
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets every waiting and future <c>/gated</c> request finish.</summary>
+    public void OpenGate() => _gate.TrySetResult();
+
     /// <summary>A name echoed in the x-upstream response header, to tell upstreams apart.</summary>
     public string Name { get; private set; } = "";
 
@@ -64,6 +70,11 @@ internal sealed class KestrelUpstream : IAsyncDisposable
         });
         app.UseWebSockets();
         MapEndpoints(app);
+        app.Map("/gated", async () =>
+        {
+            await upstream._gate.Task;
+            return Results.Text("through the gate");
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         upstream.EndPoint = new IPEndPoint(IPAddress.Loopback, new Uri(address).Port);
