@@ -54,14 +54,16 @@ internal struct Http2FlowWindow
     /// </summary>
     /// <param name="length">The whole DATA payload, padding included (RFC 9113 §6.9.1).</param>
     /// <returns>
-    /// False when the frame is larger than the window: the peer broke flow control, a FLOW_CONTROL_ERROR
+    /// True for an empty frame even when the window is negative: it carries nothing, and an empty DATA
+    /// frame with END_STREAM must not wait for credit. False when the frame is larger than the window
+    /// (or the window is negative): the peer broke flow control, a FLOW_CONTROL_ERROR
     /// that is a connection error on the connection window and a stream error on a stream's. The
     /// window is not charged then.
     /// </returns>
     public bool TryConsume(int length, out Http2Error error)
     {
         Debug.Assert(length >= 0);
-        if (length > _size)
+        if (length > 0 && length > _size)
         {
             error = StreamId == 0
                 ? Http2Error.Connection(Http2ErrorCode.FlowControlError, "DATA exceeds the connection window")
