@@ -6,7 +6,6 @@ namespace Junction.Http.Http2;
 /// on receipt, so flags are always tested together with the frame type.
 /// </summary>
 [Flags]
-#pragma warning disable CA1069 // END_STREAM and ACK share a bit: that is the wire format, not a mistake.
 internal enum Http2Flags : byte
 {
     None = 0x0,
@@ -21,4 +20,3 @@ internal enum Http2Flags : byte
     /// <summary>HEADERS: the fragment is preceded by the five bytes of an RFC 7540 priority.</summary>
     Priority = 0x20,
 }
-#pragma warning restore CA1069
