@@ -21,6 +21,7 @@ public class StreamInfo
     {
         StartTime = DateTimeOffset.UtcNow;
         StartTimestamp = Stopwatch.GetTimestamp();
+        DownstreamDirectRemoteAddress = downstreamRemote;
         DownstreamRemoteAddress = downstreamRemote;
         DownstreamLocalAddress = downstreamLocal;
     }
@@ -37,8 +38,14 @@ public class StreamInfo
     /// <summary>Time from start to <see cref="MarkEnded"/> (or to now, while still open).</summary>
     public TimeSpan Duration => Stopwatch.GetElapsedTime(StartTimestamp, EndTimestamp == 0 ? Stopwatch.GetTimestamp() : EndTimestamp);
 
-    /// <summary>The downstream peer.</summary>
-    public EndPoint? DownstreamRemoteAddress { get; }
+    /// <summary>
+    /// The downstream client: the peer of the connection, or the original client an HTTP connection
+    /// manager found in x-forwarded-for (per <c>use_remote_address</c> and <c>xff_num_trusted_hops</c>).
+    /// </summary>
+    public EndPoint? DownstreamRemoteAddress { get; set; }
+
+    /// <summary>The peer of the downstream connection, whatever headers say.</summary>
+    public EndPoint? DownstreamDirectRemoteAddress { get; }
 
     /// <summary>The local address the downstream connected to.</summary>
     public EndPoint? DownstreamLocalAddress { get; }
@@ -97,6 +104,7 @@ public class StreamInfo
         Volatile.Write(ref _bytesReceived, 0);
         Volatile.Write(ref _bytesSent, 0);
         Volatile.Write(ref _responseFlags, 0);
+        DownstreamRemoteAddress = DownstreamDirectRemoteAddress;
         UpstreamCluster = null;
         UpstreamHost = null;
         UpstreamLocalAddress = null;

@@ -26,6 +26,8 @@ internal static class LogFormatParser
         ["UPSTREAM_LOCAL_ADDRESS"] = LogOperator.UpstreamLocalAddress,
         ["DOWNSTREAM_REMOTE_ADDRESS"] = LogOperator.DownstreamRemoteAddress,
         ["DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT"] = LogOperator.DownstreamRemoteAddressWithoutPort,
+        ["DOWNSTREAM_DIRECT_REMOTE_ADDRESS"] = LogOperator.DownstreamDirectRemoteAddress,
+        ["DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT"] = LogOperator.DownstreamDirectRemoteAddressWithoutPort,
         ["DOWNSTREAM_LOCAL_ADDRESS"] = LogOperator.DownstreamLocalAddress,
         ["DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT"] = LogOperator.DownstreamLocalAddressWithoutPort,
         ["ROUTE_NAME"] = LogOperator.RouteName,

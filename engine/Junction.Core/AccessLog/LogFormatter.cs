@@ -66,6 +66,10 @@ internal static class LogFormatter
                 return AppendEndPoint(output, info.DownstreamRemoteAddress, withPort: true);
             case LogOperator.DownstreamRemoteAddressWithoutPort:
                 return AppendEndPoint(output, info.DownstreamRemoteAddress, withPort: false);
+            case LogOperator.DownstreamDirectRemoteAddress:
+                return AppendEndPoint(output, info.DownstreamDirectRemoteAddress, withPort: true);
+            case LogOperator.DownstreamDirectRemoteAddressWithoutPort:
+                return AppendEndPoint(output, info.DownstreamDirectRemoteAddress, withPort: false);
             case LogOperator.DownstreamLocalAddress:
                 return AppendEndPoint(output, info.DownstreamLocalAddress, withPort: true);
             case LogOperator.DownstreamLocalAddressWithoutPort:

@@ -16,6 +16,8 @@ internal enum LogOperator
     UpstreamLocalAddress,
     DownstreamRemoteAddress,
     DownstreamRemoteAddressWithoutPort,
+    DownstreamDirectRemoteAddress,
+    DownstreamDirectRemoteAddressWithoutPort,
     DownstreamLocalAddress,
     DownstreamLocalAddressWithoutPort,
     RequestHeader,

@@ -138,6 +138,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.RequestsTotal.Increment();
         provider.Stats.RequestsActive.Increment();
         _exchange = NextExchange(framing);
+        NoteOriginalClient(_exchange);
         if (!provider.Filters.IsEmpty) _exchange.Filters = BeginFilters(_exchange);
         _requestChunks.Reset();
         _state = State.Body;
@@ -149,6 +150,16 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
     {
         _reusableExchange ??= new Exchange(new HttpStreamInfo(Connection.RemoteEndPoint, Connection.LocalEndPoint, _request, null));
         return _reusableExchange.Reset(framing);
+    }
+
+    /// <summary>The client the access log reports: the connection's peer, or who x-forwarded-for says (see <see cref="ForwardedFor"/>).</summary>
+    private void NoteOriginalClient(Exchange exchange)
+    {
+        if (provider.UseRemoteAddress && provider.XffNumTrustedHops == 0) return;
+        if (ForwardedFor.FindClient(_request, provider.XffNumTrustedHops, provider.UseRemoteAddress) is { } client)
+        {
+            exchange.Info.DownstreamRemoteAddress = new System.Net.IPEndPoint(client, 0);
+        }
     }
 
     /// <summary>HTTP/1.1 requires exactly one Host field; HTTP/1.0 allows none (but not two).</summary>

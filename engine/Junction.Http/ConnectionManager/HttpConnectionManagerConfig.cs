@@ -11,6 +11,7 @@ internal sealed record HttpConnectionManagerConfig(
     ConfigMap RouteConfig,
     string? ServerName,
     bool UseRemoteAddress,
+    int XffNumTrustedHops,
     bool GenerateRequestId,
     int MaxRequestHeadersBytes,
     int MaxHeadersCount,
@@ -28,7 +29,7 @@ internal sealed record HttpConnectionManagerConfig(
     private static readonly string[] s_unsupported =
     {
         "rds", "scoped_routes", "tracing", "http2_protocol_options", "http3_protocol_options",
-        "xff_num_trusted_hops", "original_ip_detection_extensions", "internal_address_config", "skip_xff_append",
+        "original_ip_detection_extensions", "internal_address_config", "skip_xff_append",
         "via", "forward_client_cert_details", "set_current_client_cert_details", "proxy_100_continue",
         "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "local_reply_config", "request_id_extension",
         "preserve_external_request_id", "always_set_request_id_in_response", "strip_matching_host_port",
@@ -68,6 +69,7 @@ internal sealed record HttpConnectionManagerConfig(
             serverName = "junction";
         }
         var useRemoteAddress = map.Bool("use_remote_address", false);
+        var xffTrustedHops = map.Int32("xff_num_trusted_hops", 0, min: 0, max: 64);
         var generateRequestId = map.Bool("generate_request_id", true);
         var maxHeadersKb = map.Int32("max_request_headers_kb", 60, min: 1, max: 8192);
         var maxHeadersCount = 100;
@@ -115,7 +117,7 @@ internal sealed record HttpConnectionManagerConfig(
         map.RejectUnknownFields();
 
         if (statPrefix is null || routeConfig is null) return null;
-        return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, generateRequestId,
+        return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, xffTrustedHops, generateRequestId,
             maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog, timeouts, httpFilters);
     }
 

@@ -45,7 +45,7 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         var stats = new HttpConnectionManagerStats(context.Stats.Scope("http").Scope(config.StatPrefix), context.Stats);
         return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
             config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
-            config.UseRemoteAddress, config.GenerateRequestId, config.UpgradeTypes.Contains("websocket"),
+            config.UseRemoteAddress, config.XffNumTrustedHops, config.GenerateRequestId, config.UpgradeTypes.Contains("websocket"),
             ConnectionTimeouts.From(config.Timeouts), filters);
     }
 }

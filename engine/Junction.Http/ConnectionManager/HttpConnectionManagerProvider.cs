@@ -16,6 +16,7 @@ internal sealed class HttpConnectionManagerProvider(
     IAccessLogger accessLog,
     byte[]? serverName,
     bool useRemoteAddress,
+    int xffNumTrustedHops,
     bool generateRequestId,
     bool allowWebSocket,
     ConnectionTimeouts timeouts,
@@ -31,6 +32,9 @@ internal sealed class HttpConnectionManagerProvider(
     public byte[]? ServerName { get; } = serverName;
 
     public bool UseRemoteAddress { get; } = useRemoteAddress;
+
+    /// <summary><c>xff_num_trusted_hops</c>: proxies on the right of x-forwarded-for trusted to report the client.</summary>
+    public int XffNumTrustedHops { get; } = xffNumTrustedHops;
 
     public bool GenerateRequestId { get; } = generateRequestId;
 

@@ -14,7 +14,8 @@ internal static class HttpProxyFixture
     /// <param name="httpFilters">HTTP filter entries before the router, in flow style.</param>
     /// <param name="listenerFields">Extra listener fields, in flow style.</param>
     public static string Config(IEnumerable<string> routes, IReadOnlyDictionary<string, int> clusters, string hcmFields = "", string accessLogPath = "",
-        IEnumerable<string>? httpFilters = null, string listenerFields = "", string clusterFields = "")
+        IEnumerable<string>? httpFilters = null, string listenerFields = "", string clusterFields = "",
+        string accessLogFormat = "%RESPONSE_CODE% %RESPONSE_FLAGS% %REQ(:METHOD)% %REQ(:PATH)% %UPSTREAM_CLUSTER% %ROUTE_NAME%")
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("static_resources:");
@@ -36,7 +37,7 @@ internal static class HttpProxyFixture
             yaml.AppendLine("            typed_config:");
             yaml.AppendLine("              \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog");
             yaml.AppendLine("              path: " + accessLogPath);
-            yaml.AppendLine("              log_format: { text_format_source: { inline_string: \"%RESPONSE_CODE% %RESPONSE_FLAGS% %REQ(:METHOD)% %REQ(:PATH)% %UPSTREAM_CLUSTER% %ROUTE_NAME%\\n\" } }");
+            yaml.AppendLine("              log_format: { text_format_source: { inline_string: \"" + accessLogFormat + "\\n\" } }");
         }
         yaml.AppendLine("          http_filters:");
         foreach (var filter in httpFilters ?? []) yaml.AppendLine("          - " + filter);
