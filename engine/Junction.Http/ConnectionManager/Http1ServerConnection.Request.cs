@@ -35,6 +35,7 @@ internal sealed partial class Http1ServerConnection
             exchange.Route = provider.Route(_request, Connection);
             exchange.Routed = true;
             exchange.Info.Route = exchange.Route.RouteName;
+            if (exchange.Route.IdleTimeout is { } idle) ApplyRouteIdleTimeout(idle);
         }
         return ref exchange.Route;
     }

@@ -94,11 +94,31 @@ internal sealed partial class Http1ServerConnection
     /// </summary>
     private CancellationTokenSource _exchangeCancel = new();
 
+    // The current stream's idle timeout (Stopwatch ticks, 0 = none): stream_idle_timeout, or the route's idle_timeout.
+    private long _streamIdle;
+
+    /// <summary>The request's route has its own idle_timeout: it replaces stream_idle_timeout for this stream.</summary>
+    private void ApplyRouteIdleTimeout(TimeSpan idleTimeout)
+    {
+        var ticks = (long)(idleTimeout.TotalSeconds * Stopwatch.Frequency);
+        if (_timer is null)
+        {
+            _streamIdle = ticks;
+            return;
+        }
+        lock (_timerLock)
+        {
+            _streamIdle = ticks;
+            // A shorter timeout must fire sooner; a longer one is picked up when the timer next fires.
+            RearmIfEarlierLocked(NextDeadline(Stopwatch.GetTimestamp()), Stopwatch.GetTimestamp());
+        }
+    }
+
     /// <summary>From OnNewConnectionAsync: creates the timer and the gate when any timeout is enabled.</summary>
     private void StartTimeouts()
     {
         // Closed already (OnClosed ran on registration): a timer now would never be disposed.
-        if (!provider.Timeouts.AnyEnabled || Connection.Closed.IsCancellationRequested) return;
+        if (!(provider.Timeouts.AnyEnabled || provider.HasRouteIdleTimeouts) || Connection.Closed.IsCancellationRequested) return;
         var now = Stopwatch.GetTimestamp();
         _connectionStart = now;
         _idleSince = now;
@@ -126,6 +146,7 @@ internal sealed partial class Http1ServerConnection
     {
         var now = Stopwatch.GetTimestamp();
         _lastActivity = now;
+        _streamIdle = provider.Timeouts.StreamIdle;
         if (_timer is null)
         {
             _streamStart = now;
@@ -292,7 +313,8 @@ internal sealed partial class Http1ServerConnection
         var requestComplete = headComplete && _exchange is { RequestComplete: true };
         if (!headComplete && timeouts.RequestHeaders != 0 && now - _streamStart >= timeouts.RequestHeaders) return StreamTimeout.RequestHeaders;
         if (!requestComplete && timeouts.Request != 0 && now - _streamStart >= timeouts.Request) return StreamTimeout.Request;
-        if (timeouts.StreamIdle != 0 && now - Volatile.Read(ref _lastActivity) >= timeouts.StreamIdle) return StreamTimeout.StreamIdle;
+        var streamIdle = Volatile.Read(ref _streamIdle);
+        if (streamIdle != 0 && now - Volatile.Read(ref _lastActivity) >= streamIdle) return StreamTimeout.StreamIdle;
         return StreamTimeout.None;
     }
 
@@ -309,7 +331,8 @@ internal sealed partial class Http1ServerConnection
             return next;
         }
         if (timeouts.MaxConnectionDuration != 0 && !_drainAfterExchange) next = _connectionStart + timeouts.MaxConnectionDuration;
-        if (timeouts.StreamIdle != 0) next = Math.Min(next, Volatile.Read(ref _lastActivity) + timeouts.StreamIdle);
+        var streamIdle = Volatile.Read(ref _streamIdle);
+        if (streamIdle != 0) next = Math.Min(next, Volatile.Read(ref _lastActivity) + streamIdle);
         var headComplete = _state is not (State.RequestLine or State.Headers);
         if (!headComplete && timeouts.RequestHeaders != 0) next = Math.Min(next, _streamStart + timeouts.RequestHeaders);
         if (!(headComplete && _exchange is { RequestComplete: true }) && timeouts.Request != 0) next = Math.Min(next, _streamStart + timeouts.Request);

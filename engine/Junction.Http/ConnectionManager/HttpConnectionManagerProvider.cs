@@ -49,5 +49,8 @@ internal sealed class HttpConnectionManagerProvider(
 
     public void CreateFilters(INetworkFilterChainBuilder chain) => chain.AddReadFilter(new Http1ServerConnection(this));
 
+    /// <summary>Some route sets idle_timeout, so connections need a timer even with every connection manager timeout off.</summary>
+    public bool HasRouteIdleTimeouts { get; } = router.HasRouteIdleTimeouts;
+
     public RouteOutcome Route(MessageHead request, INetworkConnection connection) => router.Route(request);
 }

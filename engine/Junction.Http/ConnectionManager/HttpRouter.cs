@@ -31,6 +31,9 @@ internal sealed class HttpRouter
     }
 
     /// <summary>Binds <c>route_config</c>; null when it has errors (reported on its nodes).</summary>
+    /// <summary>True when some route sets idle_timeout (a connection then needs its timer even if no connection manager timeout is on).</summary>
+    public bool HasRouteIdleTimeouts => _table.VirtualHosts.Any(h => h.Routes.Any(r => r.Route?.IdleTimeout is { } t && t > TimeSpan.Zero));
+
     /// <summary>The compiled route table.</summary>
     public RouteTable Table => _table;
 
@@ -110,6 +113,7 @@ internal sealed class HttpRouter
 
         outcome.Kind = RouteOutcomeKind.Forward;
         outcome.Timeout = action.Timeout;
+        outcome.IdleTimeout = action.IdleTimeout;
         if (action.RewritePath(path) is { } rewritten)
         {
             // The rewrite replaces the path; the query goes along unchanged. The route table's strings

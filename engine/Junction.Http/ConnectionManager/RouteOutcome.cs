@@ -43,6 +43,9 @@ internal struct RouteOutcome
     /// <summary>Route timeout; null means none.</summary>
     public TimeSpan? Timeout;
 
+    /// <summary>The route's idle_timeout, replacing stream_idle_timeout (zero: none); null keeps the connection manager's.</summary>
+    public TimeSpan? IdleTimeout;
+
     /// <summary>auto_host_rewrite: send the chosen upstream host's name (or address) as Host.</summary>
     public bool AutoHostRewrite;
 

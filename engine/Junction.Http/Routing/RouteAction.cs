@@ -16,7 +16,7 @@ internal sealed class RouteAction
         PathRewrite? rewrite,
         string? hostRewriteLiteral,
         bool autoHostRewrite,
-        TimeSpan? timeout)
+        TimeSpan? timeout, TimeSpan? idleTimeout = null)
     {
         ClusterSpecifier = clusterSpecifier;
         _clusters = clusters;
@@ -34,6 +34,7 @@ internal sealed class RouteAction
         HostRewriteLiteral = hostRewriteLiteral;
         AutoHostRewrite = autoHostRewrite;
         Timeout = timeout;
+        IdleTimeout = idleTimeout;
     }
 
     /// <summary>How the cluster is named.</summary>
@@ -59,6 +60,12 @@ internal sealed class RouteAction
 
     /// <summary><c>timeout</c>: how long the whole upstream exchange may take (15 s unless configured); null when disabled (<c>0s</c>).</summary>
     public TimeSpan? Timeout { get; }
+
+    /// <summary>
+    /// <c>idle_timeout</c>: replaces the connection manager's stream_idle_timeout for requests on this
+    /// route; <see cref="TimeSpan.Zero"/> turns it off for them; null leaves the connection manager's.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; }
 
     /// <summary>True when <c>prefix_rewrite</c> or <c>regex_rewrite</c> is configured.</summary>
     public bool HasPathRewrite => _rewrite is not null;

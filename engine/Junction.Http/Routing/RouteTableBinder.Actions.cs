@@ -69,15 +69,14 @@ internal sealed partial class RouteTableBinder
 
         // Envoy: 15 s unless set; 0 disables the timeout.
         var timeout = map.Duration("timeout") ?? DefaultRouteTimeout;
-        // Not honoured by the connection manager yet, so refused rather than silently ignored.
-        map.Unsupported("idle_timeout", "per-route idle timeouts are not implemented yet; use the connection manager's stream_idle_timeout");
+        var idleTimeout = map.Duration("idle_timeout");
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
 
         if (clusters is null) return null;
         return new RouteAction(kind, clusters, clusterHeader, rewrite, hostRewrite, autoHostRewrite,
-            timeout == TimeSpan.Zero ? null : timeout);
+            timeout == TimeSpan.Zero ? null : timeout, idleTimeout);
     }
 
     private RouteCluster[]? BindWeightedClusters(ConfigMap? map)

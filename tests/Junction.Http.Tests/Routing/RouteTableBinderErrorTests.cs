@@ -121,7 +121,7 @@ public sealed class RouteTableBinderErrorTests
         """, 11, 20, "virtual_hosts[0].routes[0].match.headers[0].string_match.safe_regex.regex", "is not supported");
 
     [Fact]
-    public void RouteIdleTimeoutIsRefusedUntilItIsHonoured() => SingleError("""
+    public void RouteIdleTimeoutMustBeADuration() => SingleError("""
         virtual_hosts:
         - name: vh
           domains: ["*"]
@@ -129,8 +129,8 @@ public sealed class RouteTableBinderErrorTests
           - match: { prefix: "/" }
             route:
               cluster: backend
-              idle_timeout: 5s
-        """, 8, 21, "virtual_hosts[0].routes[0].route.idle_timeout", "field 'idle_timeout' is not supported");
+              idle_timeout: soon
+        """, 8, 21, "virtual_hosts[0].routes[0].route.idle_timeout", "duration");
 
     [Fact]
     public void GoogleRe2ProgramSizeIsUnsupported() => SingleError("""

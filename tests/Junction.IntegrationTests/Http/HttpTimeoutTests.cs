@@ -124,6 +124,36 @@ public sealed class HttpTimeoutTests
     }
 
     [Fact]
+    public async Task ARouteIdleTimeoutReplacesTheStreamIdleTimeout()
+    {
+        await using var upstream = await KestrelUpstream.StartAsync("web");
+        await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(
+            ["{ match: { prefix: \"/slow\" }, route: { cluster: web, timeout: 0s, idle_timeout: 0.3s } }", "{ match: { prefix: \"/\" }, route: { cluster: web, timeout: 0s } }"],
+            new Dictionary<string, int> { ["web"] = upstream.Port }));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+
+        // The connection manager's stream_idle_timeout is Envoy's 5 minutes; the route's 0.3 s applies.
+        using var response = await http.GetAsync("/slow/5000");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("stream timeout", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, proxy.Counter("http.ingress.downstream_rq_idle_timeout"));
+    }
+
+    [Fact]
+    public async Task ARouteIdleTimeoutOfZeroTurnsTheStreamIdleTimeoutOff()
+    {
+        await using var upstream = await KestrelUpstream.StartAsync("web");
+        await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(
+            ["{ match: { prefix: \"/slow\" }, route: { cluster: web, timeout: 0s, idle_timeout: 0s } }", "{ match: { prefix: \"/\" }, route: { cluster: web, timeout: 0s } }"],
+            new Dictionary<string, int> { ["web"] = upstream.Port }, "stream_idle_timeout: 0.3s"));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+
+        using var slow = await http.GetAsync("/slow/800");
+        Assert.Equal("slow", await slow.Content.ReadAsStringAsync());
+        Assert.Equal(0, proxy.Counter("http.ingress.downstream_rq_idle_timeout"));
+    }
+
+    [Fact]
     public async Task StreamIdleTimeoutWhileTheClientStallsInItsBodyIs408WithFlagSI()
     {
         await using var upstream = await KestrelUpstream.StartAsync("web");
