@@ -232,7 +232,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     /// </summary>
     // Pooled builders: these run for every read and write, and a state machine that goes async
     // would otherwise be a heap allocation each time.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask IterateReadFiltersAsync(int start)
     {
         for (var i = start; i < _readFilters.Count; i++)
@@ -247,7 +247,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     }
 
     /// <summary>Offers <paramref name="data"/> to the read filters from <paramref name="start"/>.</summary>
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+[AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask OfferReadDataAsync(int start, NetworkData data, bool endOfStream)
     {
         for (var i = start; i < _readFilters.Count; i++)
@@ -260,7 +260,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
         }
     }
 
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+[AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<bool> WriteFromAsync(int start, ReadOnlySequence<byte> data, bool endOfStream)
     {
         if (IsClosing || Volatile.Read(ref _outputEnded) != 0) return false;

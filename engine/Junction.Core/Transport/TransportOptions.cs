@@ -25,7 +25,7 @@ internal sealed class TransportOptions
     public PipeOptions InputOptions => new(
         Pool,
         // The application side runs on the thread pool so a slow filter never stalls socket completions.
-        readerScheduler: PipeScheduler.ThreadPool,
+        readerScheduler: PooledThreadPoolScheduler.Instance,
         writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: BufferLimitBytes,
         resumeWriterThreshold: BufferLimitBytes / 2,
@@ -38,7 +38,7 @@ internal sealed class TransportOptions
         // Sending inline on the flushing thread saves a thread hop per write: the send loop issues the
         // syscall straight away and only goes async when the socket buffer is full.
         readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PooledThreadPoolScheduler.Instance,
         pauseWriterThreshold: BufferLimitBytes,
         resumeWriterThreshold: BufferLimitBytes / 2,
         minimumSegmentSize: Pool.MaxBufferSize,

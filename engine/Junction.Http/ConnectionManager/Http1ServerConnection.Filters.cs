@@ -40,7 +40,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         return _filterChain;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask StartFilteredExchangeAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         var chain = exchange.Filters!;
@@ -55,7 +55,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     }
 
     /// <summary>Runs the request body bytes available now through the decoders.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask DecodeFilteredBodyAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         var chain = exchange.Filters!;
@@ -219,7 +219,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     }
 
     /// <summary>A local reply through the encoder filters: they see it like any response.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask FilteredLocalReplyAsync(Exchange exchange, int status, ReadOnlyMemory<byte>? body, string? location)
     {
         var chain = exchange.Filters!;
@@ -249,7 +249,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     }
 
     /// <summary>Reads the upstream's response and runs it through the encoders.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask RelayFilteredResponseAsync(Exchange exchange)
     {
         var upstream = exchange.Upstream!;

@@ -14,7 +14,7 @@ internal sealed partial class Http1ServerConnection
     /// redirect, upstream failure). If the request body was not read, the connection closes afterwards,
     /// so unread body bytes can never be taken for the next request.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask LocalReplyAsync(Exchange exchange, int status, ReadOnlyMemory<byte>? body, string? location = null, bool skipFilters = false)
     {
         if (!skipFilters && exchange.Filters is { EncoderCount: > 0, EncodingStarted: false })
@@ -63,7 +63,7 @@ internal sealed partial class Http1ServerConnection
     /// Envoy's answer (503 for a reset, 504 for a timeout, 502 for a malformed response); after that only
     /// a reset can tell it the response is incomplete.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask UpstreamFailedAsync(Exchange exchange, ResponseFlags flag)
     {
         exchange.Info.SetFlag(flag);
@@ -92,7 +92,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>A malformed or unsafe request: answer with the matching status and close the connection.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask RejectRequestAsync(Http1RejectReason reason)
     {
         provider.Stats.ProtocolErrors.Increment();

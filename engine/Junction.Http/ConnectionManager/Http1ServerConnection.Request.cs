@@ -13,7 +13,7 @@ namespace Junction.Http.ConnectionManager;
 internal sealed partial class Http1ServerConnection
 {
     /// <summary>Routes the request whose head was just parsed and, when it is forwarded, sends its head upstream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask StartExchangeAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         exchange.Started = true;
@@ -45,7 +45,7 @@ internal sealed partial class Http1ServerConnection
     /// connection), or takes an upstream connection from the pool and writes the request head into it
     /// (not yet flushed). True when the request is on its way upstream.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<bool> OpenUpstreamAsync(Exchange exchange)
     {
         ref var route = ref RouteExchange(exchange);
@@ -127,7 +127,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>Forwards the request body bytes available now; once the body is complete, relays the response.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask ForwardRequestBodyAsync(Exchange exchange, NetworkData data, bool endOfStream)
     {
         var upstream = exchange.Upstream!;
@@ -210,7 +210,7 @@ internal sealed partial class Http1ServerConnection
         Cancelled,
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private static async ValueTask<FlushResultOrFailure> FlushUpstreamAsync(System.IO.Pipelines.PipeWriter output, CancellationToken token = default)
     {
         try
@@ -329,7 +329,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>The client half-closed inside a request: nothing can complete it, so drop the upstream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask AbandonExchangeAsync(Exchange exchange)
     {
         exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);

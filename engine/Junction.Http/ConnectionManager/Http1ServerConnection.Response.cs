@@ -14,7 +14,7 @@ internal sealed partial class Http1ServerConnection
     /// Reads the upstream's response head, writes it to the client with the proxy's changes, relays the
     /// body with the framing the client can read, and ends the exchange.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask RelayResponseAsync(Exchange exchange)
     {
         var upstream = exchange.Upstream!;
@@ -171,7 +171,7 @@ internal sealed partial class Http1ServerConnection
         Http1Method.Get or Http1Method.Head or Http1Method.Options or Http1Method.Trace or Http1Method.Put or Http1Method.Delete;
 
     /// <summary>Parses the status line and header fields; skips interim 1xx responses. False when the upstream closed first.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<bool> ReadResponseHeadAsync(PipeReader input, Http1Parser parser, MessageHead head, CancellationToken token)
     {
         var statusLineDone = false;
@@ -252,7 +252,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>Sends whatever is in the scratch buffer (the head, perhaps with body bytes) to the client.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> FlushScratchAsync()
     {
         if (_scratch.WrittenCount == 0) return (true, false);
@@ -265,7 +265,7 @@ internal sealed partial class Http1ServerConnection
     // Small bodies ride in the same write as the head: one syscall for a typical small response.
     private const int CoalesceLimit = 16 * 1024;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> RelayLengthBodyAsync(PipeReader input, long length, CancellationToken token)
     {
         var remaining = length;
@@ -296,7 +296,7 @@ internal sealed partial class Http1ServerConnection
         return await FlushScratchAsync().ConfigureAwait(false);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> RelayChunkedBodyAsync(Upstream.Http1UpstreamConnection upstream, bool rechunk, CancellationToken token)
     {
         var input = upstream.Input;
@@ -344,7 +344,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>A body that ends when the upstream closes: forwarded as chunks (1.1 client) or raw (1.0 client).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<(bool Complete, bool ClientGone)> RelayToEndAsync(PipeReader input, bool rechunk, CancellationToken token)
     {
         while (true)

@@ -415,7 +415,7 @@ internal sealed partial class Http1ServerConnection
     /// The exchange's upstream work was cancelled: by the timer (it set <see cref="_timedOut"/> first) or
     /// else by the route timeout.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask ExchangeCancelledAsync(Exchange exchange)
     {
         if (_timedOut is var reason and not StreamTimeout.None)
@@ -433,7 +433,7 @@ internal sealed partial class Http1ServerConnection
     /// 504 when the proxy was waiting for the upstream, or a reset once the response has started.
     /// Runs on the data path, or on the timer holding the gate.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask ExpireExchangeAsync(Exchange? exchange, StreamTimeout reason)
     {
         // The head was still arriving: there is no exchange yet, so open one to answer and log.

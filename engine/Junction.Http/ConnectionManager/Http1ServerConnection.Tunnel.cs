@@ -15,7 +15,7 @@ internal sealed partial class Http1ServerConnection
     /// carries bytes both ways, like tcp_proxy, until both sides have closed. Only a 101 switches: any
     /// other answer to an upgrade request stays in HTTP framing.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask BeginTunnelAsync(Exchange exchange, MessageHead head)
     {
         var output = _scratch;
@@ -43,7 +43,7 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>Client bytes into the tunnel; the client's FIN half-closes the upstream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask ForwardTunnelAsync(NetworkData data, bool endOfStream)
     {
         var output = _exchange!.Upstream!.Output;

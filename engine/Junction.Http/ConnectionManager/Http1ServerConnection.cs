@@ -53,7 +53,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         return ValueTask.FromResult(FilterStatus.Continue);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     public async ValueTask<FilterStatus> OnDataAsync(NetworkData data, bool endOfStream)
     {
         // Held for the whole call: the timer acts directly only while no call runs (Timeouts.cs).

@@ -62,7 +62,7 @@ internal sealed class Http1ConnectionPool
     /// <param name="host">The host.</param>
     /// <param name="cancellationToken">Ends the wait (the client went away).</param>
     /// <param name="maxWait">The longest a pending request waits (its route timeout); null for no limit.</param>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     public async ValueTask<(Http1UpstreamConnection? Connection, UpstreamConnectResult Result)> AcquireAsync(
         IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken, TimeSpan? maxWait = null)
     {
@@ -178,7 +178,7 @@ internal sealed class Http1ConnectionPool
     }
 
     /// <summary>A new connection, never an idle one (for the retry after a reused one turned out dead).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     public async ValueTask<(Http1UpstreamConnection? Connection, UpstreamConnectResult Result)> ConnectNewAsync(
         IUpstreamCluster cluster, IUpstreamHost host, CancellationToken cancellationToken)
     {
@@ -189,7 +189,7 @@ internal sealed class Http1ConnectionPool
     }
 
     /// <summary>Returns a connection after an exchange: kept when <paramref name="reusable"/>, else closed.</summary>
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+[AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     public async ValueTask ReleaseAsync(Http1UpstreamConnection connection, bool reusable)
     {
         if (!reusable || connection.Requests >= _options.MaxRequestsPerConnection)

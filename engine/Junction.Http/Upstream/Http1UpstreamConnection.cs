@@ -55,7 +55,7 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     public long IdleSince { get; private set; }
 
     /// <summary>Ends the idle watch; true when the connection is still usable.</summary>
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+[AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     public async ValueTask<bool> TryReactivateAsync()
     {
         Input.CancelPendingRead();
@@ -70,7 +70,7 @@ internal sealed class Http1UpstreamConnection : IAsyncDisposable
     /// </remarks>
     public ValueTask DisposeAsync() => Upstream.DisposeAsync();
 
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+[AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<bool> WatchWhileIdleAsync(Http1ConnectionPool pool)
     {
         bool usable;

@@ -87,7 +87,7 @@ internal sealed class TcpProxyFilter(TcpProxyProvider provider) : INetworkReadFi
         return FilterStatus.Continue;
     }
 
-[AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+[AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     public async ValueTask<FilterStatus> OnDataAsync(NetworkData data, bool endOfStream)
     {
         var output = _upstreamOutput;
