@@ -10,6 +10,8 @@ declare -A packages=(
   [nginx]=nginx
   [promtool]=prometheus
   [wrk]=wrk
+  [h2load]=nghttp2-client
+  [nghttp]=nghttp2-client
 )
 
 missing=()

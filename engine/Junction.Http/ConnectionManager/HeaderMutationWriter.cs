@@ -16,11 +16,30 @@ internal static class HeaderMutationWriter
     public static bool Replaces(ReadOnlySpan<byte> name, IReadOnlyList<HeaderMutation>? first, IReadOnlyList<HeaderMutation>? second) =>
         Replaces(name, first) || Replaces(name, second);
 
-    /// <summary>Writes the added fields of both lists.</summary>
+    /// <summary>Writes the added fields of both lists as HTTP/1.1 field lines.</summary>
     public static void WriteAdditions(IBufferWriter<byte> output, MessageHead head, IReadOnlyList<HeaderMutation>? first, IReadOnlyList<HeaderMutation>? second)
     {
-        WriteAdditionsOf(output, head, first, null);
-        WriteAdditionsOf(output, head, second, first);
+        var sink = new Http1FieldSink(output);
+        VisitAdditions(head, first, second, ref sink);
+    }
+
+    /// <summary>Hands the added fields of both lists to <paramref name="sink"/> (for a codec that writes fields its own way).</summary>
+    public static void VisitAdditions<TSink>(MessageHead head, IReadOnlyList<HeaderMutation>? first, IReadOnlyList<HeaderMutation>? second, ref TSink sink)
+        where TSink : struct, IFieldSink
+    {
+        VisitAdditionsOf(head, first, null, ref sink);
+        VisitAdditionsOf(head, second, first, ref sink);
+    }
+
+    /// <summary>Receives fields to write.</summary>
+    public interface IFieldSink
+    {
+        void Field(ReadOnlySpan<byte> lowerCaseName, ReadOnlySpan<byte> value);
+    }
+
+    private readonly struct Http1FieldSink(IBufferWriter<byte> output) : IFieldSink
+    {
+        public void Field(ReadOnlySpan<byte> lowerCaseName, ReadOnlySpan<byte> value) => output.WriteField(lowerCaseName, value);
     }
 
     private static bool Replaces(ReadOnlySpan<byte> name, IReadOnlyList<HeaderMutation>? mutations)
@@ -36,7 +55,8 @@ internal static class HeaderMutationWriter
         return false;
     }
 
-    private static void WriteAdditionsOf(IBufferWriter<byte> output, MessageHead head, IReadOnlyList<HeaderMutation>? mutations, IReadOnlyList<HeaderMutation>? earlier)
+    private static void VisitAdditionsOf<TSink>(MessageHead head, IReadOnlyList<HeaderMutation>? mutations, IReadOnlyList<HeaderMutation>? earlier, ref TSink sink)
+        where TSink : struct, IFieldSink
     {
         if (mutations is null) return;
         for (var i = 0; i < mutations.Count; i++)
@@ -51,7 +71,7 @@ internal static class HeaderMutationWriter
                 HeaderAppendAction.OverwriteIfExists => exists,
                 _ => true,
             };
-            if (write) output.WriteField(mutation.NameBytes, mutation.Value);
+            if (write) sink.Field(mutation.NameBytes, mutation.Value);
         }
     }
 

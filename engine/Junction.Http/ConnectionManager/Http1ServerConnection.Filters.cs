@@ -350,7 +350,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
                     complete = remaining == 0;
                     break;
                 case Http1BodyKind.Chunked:
-                    complete = DecodeResponseChunksInto(buffer, upstream.Chunked, piece, _responseTrailers, out var consumed);
+                    complete = ChunkedBodyReader.DecodeInto(buffer, upstream.Chunked, piece, _responseTrailers, out var consumed);
                     input.AdvanceTo(buffer.GetPosition(consumed), complete ? buffer.GetPosition(consumed) : buffer.End);
                     break;
                 default:
@@ -377,23 +377,6 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
                 if (result is not FilterChainResult.Passed and not FilterChainResult.Held) return result;
             }
             if (complete) return FilterChainResult.Passed;
-        }
-    }
-
-    private static bool DecodeResponseChunksInto(in ReadOnlySequence<byte> buffer, Http1ChunkedDecoder decoder, HttpBody piece, MessageHead trailers, out long consumed)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        var collector = new TrailerCollector(trailers);
-        while (true)
-        {
-            var result = decoder.Decode(ref reader, ref collector, out var chunk);
-            if (result == Http1ChunkedResult.Data)
-            {
-                piece.Append(chunk);
-                continue;
-            }
-            consumed = reader.Consumed;
-            return result == Http1ChunkedResult.Complete;
         }
     }
 
@@ -592,16 +575,6 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             ref var field = ref trailers.Field(i);
             if (field.Dropped || MessageHead.IsProxyOwned(field.Known) || field.Known == KnownHeader.Host) continue;
             output.WriteField(trailers.Name(i), trailers.Value(i));
-        }
-    }
-
-    /// <summary>Collects chunked trailers into a head, for filters to see before they are written.</summary>
-    private readonly struct TrailerCollector(MessageHead trailers) : IHttp1HeadersHandler
-    {
-        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => trailers.AddField(name, value);
-
-        public void OnHeadersComplete()
-        {
         }
     }
 }

@@ -199,7 +199,7 @@ internal sealed partial class Http1ServerConnection
         }
     }
 
-    private static bool ParseResponseHead(in ReadOnlySequence<byte> buffer, Http1Parser parser, MessageHead head, ref bool statusLineDone, out long consumed)
+    internal static bool ParseResponseHead(in ReadOnlySequence<byte> buffer, Http1Parser parser, MessageHead head, ref bool statusLineDone, out long consumed)
     {
         var reader = new SequenceReader<byte>(buffer);
         var builder = new MessageHeadBuilder(head);

@@ -1,3 +1,4 @@
+using Http2Options = Junction.Http.ConnectionManager.Http2.Http2Options;
 using Junction.Configuration;
 
 namespace Junction.Http.ConnectionManager;
@@ -20,7 +21,9 @@ internal sealed record HttpConnectionManagerConfig(
     IReadOnlyList<string> UpgradeTypes,
     ConfigSequence? AccessLog,
     HttpConnectionManagerTimeoutsConfig Timeouts,
-    IReadOnlyList<HttpFilterEntry> HttpFilters)
+    IReadOnlyList<HttpFilterEntry> HttpFilters,
+    HttpCodec Codec,
+    Http2Options Http2)
 {
     // Envoy's defaults: a stream idle for 5 minutes and a connection idle for an hour are ended.
     private static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(5);
@@ -28,7 +31,7 @@ internal sealed record HttpConnectionManagerConfig(
 
     private static readonly string[] s_unsupported =
     {
-        "rds", "scoped_routes", "tracing", "http2_protocol_options", "http3_protocol_options",
+        "rds", "scoped_routes", "tracing", "http3_protocol_options",
         "original_ip_detection_extensions", "internal_address_config", "skip_xff_append",
         "via", "forward_client_cert_details", "set_current_client_cert_details", "proxy_100_continue",
         "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "local_reply_config", "request_id_extension",
@@ -49,14 +52,16 @@ internal sealed record HttpConnectionManagerConfig(
             return null;
         }
         var statPrefix = map.String("stat_prefix", required: true);
-        if (map.Node("codec_type") is ConfigScalar { Value: "HTTP2" or "HTTP3" } codec)
+        var codec = HttpCodec.Auto;
+        if (map.Node("codec_type") is ConfigScalar { Value: "HTTP3" } http3)
         {
-            codec.Error($"codec_type {codec.Value} is not supported yet (supported: AUTO, HTTP1)");
+            http3.Error("codec_type HTTP3 is not supported (supported: AUTO, HTTP1, HTTP2)");
         }
         else
         {
-            map.Choice("codec_type", 0, ("AUTO", 0), ("HTTP1", 1));
+            codec = map.Choice("codec_type", HttpCodec.Auto, ("AUTO", HttpCodec.Auto), ("HTTP1", HttpCodec.Http1), ("HTTP2", HttpCodec.Http2));
         }
+        var http2 = Http2Options.Bind(map.Map("http2_protocol_options"));
         var routeConfig = map.Map("route_config");
         if (routeConfig is null && !map.Has("rds")) map.Error("missing required field 'route_config'");
 
@@ -118,7 +123,7 @@ internal sealed record HttpConnectionManagerConfig(
 
         if (statPrefix is null || routeConfig is null) return null;
         return new HttpConnectionManagerConfig(statPrefix, routeConfig, serverName, useRemoteAddress, xffTrustedHops, generateRequestId,
-            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog, timeouts, httpFilters);
+            maxHeadersKb * 1024, maxHeadersCount, normalizePath, mergeSlashes, upgradeTypes, accessLog, timeouts, httpFilters, codec, http2);
     }
 
     private static TimeSpan? Enabled(TimeSpan? timeout) => timeout is { } value && value > TimeSpan.Zero ? value : null;
@@ -175,3 +180,16 @@ internal sealed record HttpConnectionManagerConfig(
 /// <param name="TypedConfig">The typed config, or null.</param>
 /// <param name="Node">The entry, for errors.</param>
 internal sealed record HttpFilterEntry(string Name, string? TypeUrl, ConfigMap? TypedConfig, ConfigMap Node);
+
+/// <summary>Which protocol the connection manager speaks to clients (<c>codec_type</c>).</summary>
+internal enum HttpCodec : byte
+{
+    /// <summary>HTTP/2 when a connection starts with the HTTP/2 preface (prior knowledge, h2c), else HTTP/1.1.</summary>
+    Auto,
+
+    /// <summary>HTTP/1.1 (and 1.0) only.</summary>
+    Http1,
+
+    /// <summary>HTTP/2 only.</summary>
+    Http2,
+}

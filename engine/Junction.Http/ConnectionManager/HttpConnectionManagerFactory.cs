@@ -37,6 +37,11 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, context);
         if (router is null || filters is null) return null;
         if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters)) return null;
+        if (config.Codec == HttpCodec.Http2 && !filters.IsEmpty)
+        {
+            (typedConfig!.Node("codec_type") ?? entry).Error("HTTP filters run on HTTP/1.1 streams only so far: use codec_type AUTO or HTTP1 with http_filters (AUTO then speaks HTTP/1.1)");
+            return null;
+        }
         var limits = new Http1ParserLimits
         {
             MaxHeaderBytes = config.MaxRequestHeadersBytes,
@@ -46,6 +51,6 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
             config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
             config.UseRemoteAddress, config.XffNumTrustedHops, config.GenerateRequestId, config.UpgradeTypes.Contains("websocket"),
-            ConnectionTimeouts.From(config.Timeouts), filters);
+            ConnectionTimeouts.From(config.Timeouts), filters, config.Codec, config.Http2);
     }
 }

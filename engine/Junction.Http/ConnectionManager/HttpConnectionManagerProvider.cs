@@ -20,7 +20,9 @@ internal sealed class HttpConnectionManagerProvider(
     bool generateRequestId,
     bool allowWebSocket,
     ConnectionTimeouts timeouts,
-    HttpFilterChainConfig filters) : INetworkFilterProvider
+    HttpFilterChainConfig filters,
+    HttpCodec codec,
+    Http2.Http2Options http2) : INetworkFilterProvider
 {
     public Http1ParserLimits Limits { get; } = limits;
 
@@ -47,7 +49,32 @@ internal sealed class HttpConnectionManagerProvider(
     /// <summary>The HTTP filters before the router (often none: then requests take the direct path).</summary>
     public HttpFilterChainConfig Filters { get; } = filters;
 
-    public void CreateFilters(INetworkFilterChainBuilder chain) => chain.AddReadFilter(new Http1ServerConnection(this));
+    /// <summary>Which protocol clients speak (<c>codec_type</c>).</summary>
+    public HttpCodec Codec { get; } = codec;
+
+    /// <summary><c>http2_protocol_options</c>.</summary>
+    public Http2.Http2Options Http2 { get; } = http2;
+
+    /// <summary>The HTTP/2 stats, <c>http.&lt;stat_prefix&gt;.http2.*</c>.</summary>
+    public Http2.Http2Stats Http2Stats { get; } = new(stats.Scope.Scope("http2"));
+
+    public void CreateFilters(INetworkFilterChainBuilder chain)
+    {
+        switch (Codec)
+        {
+            case HttpCodec.Http2:
+                chain.AddReadFilter(new Http2.Http2ServerConnection(this));
+                break;
+            // HTTP filters run on HTTP/1.1 streams only so far: with filters, AUTO stays HTTP/1.1
+            // (the binder refuses codec_type HTTP2 with filters), so no request bypasses them.
+            case HttpCodec.Auto when Filters.IsEmpty:
+                chain.AddReadFilter(new CodecSelector(this));
+                break;
+            default:
+                chain.AddReadFilter(new Http1ServerConnection(this));
+                break;
+        }
+    }
 
     /// <summary>Some route sets idle_timeout, so connections need a timer even with every connection manager timeout off.</summary>
     public bool HasRouteIdleTimeouts { get; } = router.HasRouteIdleTimeouts;

@@ -56,6 +56,9 @@ internal sealed class HttpConnectionManagerStats(IStatsScope scope, IStatsScope 
     /// <summary>Milliseconds from the request head parsed to the response written.</summary>
     public Histogram RequestTime { get; } = scope.Histogram("downstream_rq_time");
 
+    /// <summary>This connection manager's scope, <c>http.&lt;stat_prefix&gt;</c>.</summary>
+    public IStatsScope Scope { get; } = scope;
+
     /// <summary>The root scope, for per-cluster request stats.</summary>
     public IStatsScope Root { get; } = root;
 

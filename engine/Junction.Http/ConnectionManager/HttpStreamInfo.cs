@@ -13,7 +13,10 @@ internal sealed class HttpStreamInfo(EndPoint? remote, EndPoint? local, MessageH
 
     public string? Route { get; set; }
 
-    public override string? Protocol => "HTTP/1.1";
+    /// <summary>The downstream protocol, for <c>%PROTOCOL%</c>.</summary>
+    public string DownstreamProtocol { get; init; } = "HTTP/1.1";
+
+    public override string? Protocol => DownstreamProtocol;
 
     public override int ResponseCode => _responseCode;
 

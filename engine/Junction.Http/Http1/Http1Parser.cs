@@ -142,7 +142,7 @@ internal sealed partial class Http1Parser
         return default;
     }
 
-    private static Http1Method IdentifyMethod(ReadOnlySpan<byte> method) => method.Length switch
+    internal static Http1Method IdentifyMethod(ReadOnlySpan<byte> method) => method.Length switch
     {
         // Methods are case-sensitive (RFC 9110 §9.1): "get" is a custom method.
         3 when method.SequenceEqual("GET"u8) => Http1Method.Get,

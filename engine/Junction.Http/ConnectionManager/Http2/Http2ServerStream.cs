@@ -1,0 +1,167 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Junction.Http.Http1;
+using Junction.Http.Http2;
+using Junction.Http.Http2.Hpack;
+
+namespace Junction.Http.ConnectionManager.Http2;
+
+/// <summary>
+/// One request on an HTTP/2 connection: the state the connection's read loop feeds (request body,
+/// trailers, flow-control windows) and the task that routes the request and forwards it to an
+/// HTTP/1.1 upstream (<c>.Exchange.cs</c>), translating between the two protocols.
+/// </summary>
+internal sealed partial class Http2ServerStream
+{
+    private readonly Http2ServerConnection _connection;
+    private readonly CancellationTokenSource _aborted = new();
+    // Receive window (what the client may still send on this stream); guarded by the connection's flow lock.
+    private Http2FlowWindow _receive;
+    private TaskCompletionSource? _windowWaiter;
+    private Pipe? _body;
+    private long _bodyReceived;
+    private volatile bool _remoteEnded;
+    private volatile bool _trailersMalformed;
+
+    public Http2ServerStream(Http2ServerConnection connection, int id, int receiveWindow, int sendWindow)
+    {
+        _connection = connection;
+        Id = id;
+        _receive = new Http2FlowWindow(id, receiveWindow);
+        SendWindow = sendWindow;
+    }
+
+    public int Id { get; }
+
+    /// <summary>The request as decoded from its header block.</summary>
+    public Http2RequestHead Request { get; } = new();
+
+    /// <summary>Trailers the client sent after the body, if any.</summary>
+    public MessageHead? RequestTrailers { get; private set; }
+
+    /// <summary>The routing decision (the connection reads its response header changes).</summary>
+    public RouteOutcome Route;
+
+    /// <summary>What the proxy may still send on this stream; guarded by the connection's flow lock.</summary>
+    public long SendWindow { get; set; }
+
+    /// <summary>The client ended its side (END_STREAM).</summary>
+    public bool RemoteEnded => _remoteEnded;
+
+    /// <summary>The whole response has been sent.</summary>
+    public bool ResponseComplete { get; private set; }
+
+    /// <summary>PRIORITY frames seen on this stream (bounded).</summary>
+    public int PriorityFrames { get; set; }
+
+    private CancellationToken Aborted => _aborted.Token;
+
+    /// <summary>Counts a DATA frame against the stream's receive window (under the connection's flow lock).</summary>
+    public bool TryConsumeReceiveWindow(int length) => _receive.TryConsume(length, out _);
+
+    /// <summary>Records forwarded bytes; the increment to grant, if one is due (under the connection's flow lock).</summary>
+    public void TakeWindowUpdate(int length, out int increment)
+    {
+        if (!_receive.TryGetWindowUpdate(length, out increment)) increment = 0;
+    }
+
+    /// <summary>The stream waits for send window (under the connection's flow lock).</summary>
+    public Task PrepareWindowWait()
+    {
+        _windowWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _windowWaiter.Task;
+    }
+
+    /// <summary>Send window grew (or the stream ends): a waiting writer looks again (under the connection's flow lock).</summary>
+    public void WakeWindowWaiter()
+    {
+        _windowWaiter?.TrySetResult();
+        _windowWaiter = null;
+    }
+
+    /// <summary>Starts forwarding the request; the body (unless <paramref name="endStream"/>) follows in DATA frames.</summary>
+    public void Start(bool endStream)
+    {
+        _remoteEnded = endStream;
+        if (!endStream) _body = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        _ = RunAsync();
+    }
+
+    /// <summary>Answers with <paramref name="status"/> without forwarding (the request head was too large).</summary>
+    public void StartLocalReply(int status, bool endStream)
+    {
+        _remoteEnded = endStream;
+        _ = RunLocalReplyAsync(status);
+    }
+
+    /// <summary>
+    /// Body bytes of a DATA frame (the read loop's buffer: copied here). False when they contradict the
+    /// declared Content-Length, which makes the request malformed (RFC 9113 §8.1.1).
+    /// </summary>
+    public bool ReceiveBody(in ReadOnlySequence<byte> data, bool endStream)
+    {
+        _bodyReceived += data.Length;
+        var declared = Request.ContentLength;
+        if (declared >= 0 && (_bodyReceived > declared || (endStream && _bodyReceived != declared))) return false;
+        if (_body is not { } body) return data.IsEmpty;
+        foreach (var segment in data) body.Writer.Write(segment.Span);
+        // Never waits: the pipe has no threshold; the flow-control window is what bounds it.
+        _ = body.Writer.FlushAsync();
+        if (endStream)
+        {
+            _remoteEnded = true;
+            body.Writer.Complete();
+        }
+        return true;
+    }
+
+    /// <summary>The HPACK handler for the trailers block.</summary>
+    public TrailerHandler TrailersHandler()
+    {
+        RequestTrailers ??= new MessageHead();
+        RequestTrailers.Reset();
+        return new TrailerHandler(this);
+    }
+
+    /// <summary>Trailers ended the request body; false when they were malformed (the stream is then aborted).</summary>
+    public bool EndBodyWithTrailers(bool tooLarge)
+    {
+        _remoteEnded = true;
+        if (tooLarge || _trailersMalformed)
+        {
+            Abort();
+            return false;
+        }
+        _body?.Writer.Complete();
+        return true;
+    }
+
+    /// <summary>The stream ends early (client reset, connection gone, protocol error): stop all its work.</summary>
+    public void Abort()
+    {
+        _remoteEnded = true;
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        _body?.Writer.Complete(new OperationCanceledException("stream reset"));
+    }
+
+    /// <summary>Trailer fields: no pseudo-headers, lower-case tokens, as in the head.</summary>
+    public readonly struct TrailerHandler(Http2ServerStream stream) : IHpackHeaderHandler
+    {
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndex)
+        {
+            if (name.IsEmpty || name[0] == (byte)':' || name.ContainsAnyExcept(Http1Characters.Token) ||
+                name.IndexOfAnyInRange((byte)'A', (byte)'Z') >= 0 || value.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) >= 0)
+            {
+                stream._trailersMalformed = true;
+                return;
+            }
+            stream.RequestTrailers!.AddField(name, value);
+        }
+    }
+}
