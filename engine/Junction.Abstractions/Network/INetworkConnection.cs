@@ -27,6 +27,13 @@ public interface INetworkConnection
     CancellationToken Closing { get; }
 
     /// <summary>
+    /// Fires when the proxy starts a graceful drain (shutdown): protocols that can end a connection
+    /// cleanly do so (HTTP/1.1 closes after the current response, HTTP/2 sends GOAWAY); the connection is
+    /// reset only if it is still open when the drain time is over.
+    /// </summary>
+    CancellationToken DrainRequested { get; }
+
+    /// <summary>
     /// Writes to the peer through the write filters (in reverse order of configuration), then to the
     /// socket. Completes when the bytes are accepted by the connection's send buffer; it waits while
     /// that buffer is over its limit, which is how a slow peer slows its sender down.

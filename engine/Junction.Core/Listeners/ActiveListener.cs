@@ -68,6 +68,7 @@ internal sealed class ActiveListener : IAsyncDisposable
         _stopped = true;
         _socket.Dispose();
         await _acceptLoop.ConfigureAwait(false);
+        foreach (var connection in _connections.Values) connection.RequestDrain();
         if (_connections.IsEmpty) _allClosed.TrySetResult();
     }
 

@@ -43,6 +43,7 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     private readonly TaskCompletionSource<ConnectionCloseType> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
     private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _drain = new();
     // Serialises use of the output pipe (PipeWriter is single-writer): a producer's write and flush,
     // and the close path's completion of the pipe, never overlap. Uncontended, it costs no allocation.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -77,6 +78,25 @@ internal sealed partial class NetworkConnection : INetworkConnection, INetworkFi
     public CancellationToken Closed => _closed.Token;
 
     public CancellationToken Closing => _closing.Token;
+
+    public CancellationToken DrainRequested => _drain.Token;
+
+    /// <summary>The listener drains: filters that can end the connection gracefully are told so.</summary>
+    public void RequestDrain()
+    {
+        try
+        {
+            _drain.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            _logger.LogWarning(ex, "connection {Id}: a drain callback failed", Id);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed meanwhile: nothing left to drain.
+        }
+    }
 
     INetworkConnection INetworkFilterChainBuilder.Connection => this;
 

@@ -358,6 +358,25 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>max_connection_duration passed: counted once; the connection keeps no exchange alive after this.</summary>
+    /// <summary>
+    /// The proxy drains (shutdown): like max_connection_duration, the connection closes after the current
+    /// response, and at once if it is idle (the timer, holding the gate, does that).
+    /// </summary>
+    private void OnDrainRequested()
+    {
+        if (_timer is null)
+        {
+            _drainAfterExchange = true;
+            return;
+        }
+        lock (_timerLock)
+        {
+            _drainAfterExchange = true;
+            var now = Stopwatch.GetTimestamp();
+            RearmIfEarlierLocked(now, now);
+        }
+    }
+
     private void StartDrain()
     {
         if (_drainAfterExchange) return;

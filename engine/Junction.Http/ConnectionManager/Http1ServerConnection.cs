@@ -50,6 +50,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.ConnectionsActive.Increment();
         Connection.Closed.Register(static state => ((Http1ServerConnection)state!).OnClosed(), this);
         StartTimeouts();
+        Connection.DrainRequested.Register(static state => ((Http1ServerConnection)state!).OnDrainRequested(), this);
         return ValueTask.FromResult(FilterStatus.Continue);
     }
 

@@ -249,6 +249,55 @@ internal sealed partial class Http2ServerConnection
         }
     }
 
+    // The PING that follows the first GOAWAY of a drain ("Junction" in ASCII), to know when it arrived.
+    private const ulong DrainPingData = 0x4A756E6374696F6E;
+
+    // 0: serving; 1: the first GOAWAY (all streams) went out; 2: the final one (the last stream taken).
+    private int _drainPhase;
+
+    /// <summary>
+    /// Graceful drain in two steps (RFC 9113 §6.8): a GOAWAY that names no stream limit tells the client
+    /// to open no more, and a PING measures when it has seen it; once the PING returns (or after a
+    /// second), a final GOAWAY names the last stream the proxy took. Streams up to it finish; the
+    /// connection closes after the last one.
+    /// </summary>
+    private async Task StartGracefulDrainAsync()
+    {
+        if (_closed || Interlocked.CompareExchange(ref _drainPhase, 1, 0) != 0) return;
+        Stats.GoAwaysSent.Increment();
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Http2FrameWriter.WriteGoAway(_frames, int.MaxValue, Http2ErrorCode.NoError, "draining"u8);
+            Http2FrameWriter.WritePing(_frames, DrainPingData, ack: false);
+            await FlushLockedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await FinishGracefulDrainAsync().ConfigureAwait(false);
+    }
+
+    private async Task FinishGracefulDrainAsync()
+    {
+        if (Interlocked.CompareExchange(ref _drainPhase, 2, 1) != 1) return;
+        Stats.GoAwaysSent.Increment();
+        _goAwayLastStream = Volatile.Read(ref _lastStreamId);
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Http2FrameWriter.WriteGoAway(_frames, _goAwayLastStream, Http2ErrorCode.NoError, "draining"u8);
+            await FlushLockedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        CloseIfIdle();
+    }
+
     /// <summary>A connection error: GOAWAY naming the last stream the proxy will process, then close.</summary>
     private async ValueTask GoAwayAsync(Http2Error error)
     {

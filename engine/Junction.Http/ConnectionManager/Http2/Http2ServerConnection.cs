@@ -63,6 +63,7 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         Connection.Closed.Register(static state => ((Http2ServerConnection)state!).OnClosed(), this);
         InitializeWindows();
         await SendInitialSettingsAsync().ConfigureAwait(false);
+        Connection.DrainRequested.Register(static state => _ = ((Http2ServerConnection)state!).StartGracefulDrainAsync(), this);
         return FilterStatus.Continue;
     }
 
@@ -149,6 +150,7 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
                 return await OnSettingsFrameAsync(frame).ConfigureAwait(false);
             case Http2FrameType.Ping:
                 if (!frame.HasFlag(Http2Flags.Ack)) await SendPingAckAsync(frame.GetPingData()).ConfigureAwait(false);
+                else if (frame.GetPingData() == DrainPingData) _ = FinishGracefulDrainAsync();
                 return null;
             case Http2FrameType.GoAway:
                 _peerGoingAway = true;

@@ -1,0 +1,182 @@
+using System.Net;
+using Junction.Http.Http2;
+using Junction.IntegrationTests.Infrastructure;
+
+namespace Junction.IntegrationTests.Http2;
+
+/// <summary>
+/// What the HTTP/2 connection manager does with frames no well-behaved client sends: malformed requests
+/// (stream errors, the connection goes on), broken connection state (GOAWAY), and the known attacks
+/// (rapid reset, CONTINUATION and empty-frame floods, HPACK bombs), each counted.
+/// </summary>
+[Collection("Http")]
+public sealed class Http2ProtocolTests
+{
+    [Theory]
+    [InlineData("X-Upper", "1")]
+    [InlineData("connection", "keep-alive")]
+    [InlineData("transfer-encoding", "chunked")]
+    [InlineData("te", "gzip")]
+    public async Task AMalformedRequestIsResetAndTheConnectionServesTheNextOne(string name, string value)
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        await client.SendRequestAsync(1, "/bad", endStream: true, (name, value));
+        var reset = await client.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream);
+        Assert.NotNull(reset);
+        Assert.Equal(1, reset.StreamId);
+        Assert.Equal(Http2ErrorCode.ProtocolError, reset.ErrorCode);
+
+        await client.SendRequestAsync(3, "/good", endStream: true);
+        var response = await client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 3);
+        Assert.Equal(200, response!.Status);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.rx_messaging_error"));
+        Assert.Equal(1, rig.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task ABodyLongerThanItsContentLengthIsResetBeforeTheUpstreamGetsIt()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        await client.SendRequestAsync(1, "/sha256", endStream: false, ("content-length", "4"));
+        await client.SendDataAsync(1, "hello"u8, endStream: true);
+        var reset = await client.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream && f.StreamId == 1);
+        Assert.Equal(Http2ErrorCode.ProtocolError, reset!.ErrorCode);
+    }
+
+    [Fact]
+    public async Task DataOnAStreamNeverOpenedEndsTheConnection()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        await client.SendDataAsync(5, "x"u8, endStream: true);
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.ProtocolError, goAway!.ErrorCode);
+        Assert.Null(await client.ReadUntilAsync(_ => false));
+    }
+
+    [Fact]
+    public async Task MoreDataThanTheStreamWindowIsAFlowControlError()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2\nhttp2_protocol_options: { initial_stream_window_size: 65535 }");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        await client.SendRequestAsync(1, "/gated", endStream: false);
+        var chunk = new byte[16384];
+        for (var i = 0; i < 5; i++) await client.SendDataAsync(1, chunk, endStream: false);
+        var reset = await client.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream && f.StreamId == 1);
+        Assert.Equal(Http2ErrorCode.FlowControlError, reset!.ErrorCode);
+        rig.Upstream.OpenGate();
+    }
+
+    [Fact]
+    public async Task RapidResetClosesTheConnection()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // Open streams to a request that never finishes on its own, and cancel each at once.
+        for (var id = 1; id < 2 * 400; id += 2)
+        {
+            await client.SendRequestAsync(id, "/gated", endStream: true);
+            await client.SendRstStreamAsync(id, Http2ErrorCode.Cancel);
+        }
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.premature_reset_flood"));
+        rig.Upstream.OpenGate();
+    }
+
+    [Fact]
+    public async Task AnEndlessHeaderBlockIsCutOff()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // HEADERS without END_HEADERS, then CONTINUATION frames that never end the block.
+        await client.SendFrameAsync(Http2FrameType.Headers, 0, 1, client.Block((":method", "GET"), (":path", "/")));
+        var filler = new byte[16000];
+        for (var i = 0; i < 20; i++) await client.SendFrameAsync(Http2FrameType.Continuation, 0, 1, filler);
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.header_block_flood"));
+        Assert.Equal(0, rig.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task EmptyDataFramesInARowCloseTheConnection()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        await client.SendRequestAsync(1, "/gated", endStream: false);
+        for (var i = 0; i < 3; i++) await client.SendDataAsync(1, [], endStream: false);
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.inbound_empty_frames_flood"));
+        rig.Upstream.OpenGate();
+    }
+
+    [Fact]
+    public async Task AnHpackBombIsAnswered431AndTheConnectionGoesOn()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // 3 KB into the dynamic table once, then referenced 30 times: a small block, 90 KB decoded.
+        var big = new string('b', 3000);
+        await client.SendRequestAsync(1, "/a", endStream: true, ("x-big", big));
+        var first = await client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 1);
+        Assert.Equal(200, first!.Status);
+        await client.SendRequestAsync(3, "/b", endStream: true, Enumerable.Repeat(("x-big", big), 30).ToArray());
+        var bomb = await client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 3);
+        Assert.Equal(431, bomb!.Status);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.header_overflow"));
+
+        await client.SendRequestAsync(5, "/c", endStream: true);
+        var after = await client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 5);
+        Assert.Equal(200, after!.Status);
+        Assert.Equal(2, rig.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task TooManyConcurrentStreamsAreRefused()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2\nhttp2_protocol_options: { max_concurrent_streams: 2 }");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        await client.SendRequestAsync(1, "/gated", endStream: true);
+        await client.SendRequestAsync(3, "/gated", endStream: true);
+        await client.SendRequestAsync(5, "/gated", endStream: true);
+        var refused = await client.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream);
+        Assert.Equal(5, refused!.StreamId);
+        Assert.Equal(Http2ErrorCode.RefusedStream, refused.ErrorCode);
+        rig.Upstream.OpenGate();
+        var done = await client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 3);
+        Assert.Equal(200, done!.Status);
+    }
+
+    [Fact]
+    public async Task DrainSendsGoAwayAndEveryAcceptedRequestCompletes()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        using var client = Http2ProxyTests.Rig.Http2Client(rig.Url);
+
+        var inFlight = Enumerable.Range(0, 50).Select(i => client.GetAsync($"/gated?i={i}")).ToArray();
+        await Eventually.AssertAsync(() => rig.Upstream.Requests == 50, "all 50 requests reached the upstream");
+        var drain = rig.Proxy.Server.DrainAsync(TimeSpan.FromSeconds(20));
+        await Eventually.AssertAsync(() => rig.Proxy.Counter("http.ingress.http2.goaway_sent") >= 2, "both GOAWAY frames sent");
+        rig.Upstream.OpenGate();
+
+        foreach (var response in await Task.WhenAll(inFlight))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("through the gate", await response.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(0, await drain);
+    }
+}
