@@ -85,7 +85,8 @@ internal sealed class HostHealthSession
         }
     }
 
-    private void Apply(HealthProbeResult result)
+    /// <summary>Moves the host's health by one probe result (the loop calls it; tests call it directly).</summary>
+    internal void Apply(HealthProbeResult result)
     {
         var first = !_checkedOnce;
         _checkedOnce = true;
