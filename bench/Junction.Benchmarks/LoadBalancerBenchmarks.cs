@@ -22,11 +22,11 @@ public class LoadBalancerBenchmarks
         .ToArray());
 
     [Benchmark(Baseline = true)]
-    public int RoundRobin() => _roundRobin.Pick(_hosts)!.Weight;
+    public int RoundRobin() => _roundRobin.Pick(_hosts, null)!.Weight;
 
     [Benchmark]
-    public int Random() => _random.Pick(_hosts)!.Weight;
+    public int Random() => _random.Pick(_hosts, null)!.Weight;
 
     [Benchmark]
-    public int LeastRequest() => _leastRequest.Pick(_hosts)!.Weight;
+    public int LeastRequest() => _leastRequest.Pick(_hosts, null)!.Weight;
 }

@@ -23,6 +23,16 @@ public interface IUpstreamCluster
     IUpstreamHost? ChooseHost();
 
     /// <summary>
+    /// As <see cref="ChooseHost()"/>, with the request's hash from the route's <c>hash_policy</c> (null when
+    /// the policy produced none). RING_HASH and MAGLEV clusters map the hash to a host (and pick at random
+    /// without one); other policies ignore it.
+    /// </summary>
+    IUpstreamHost? ChooseHost(ulong? hash);
+
+    /// <summary>As <see cref="ConnectAsync(CancellationToken)"/>, picking the host with <paramref name="hash"/> (see <see cref="ChooseHost(ulong?)"/>).</summary>
+    ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Opens a TCP connection to <paramref name="host"/> (one of this cluster's), within the cluster's
     /// <c>connect_timeout</c> and <c>max_connections</c>, counted in the cluster's stats.
     /// </summary>

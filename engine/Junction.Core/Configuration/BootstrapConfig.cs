@@ -45,7 +45,7 @@ internal sealed record NetworkFilterConfig(string Name, string? TypeUrl, ConfigM
 internal enum ClusterDiscoveryType { Static, StrictDns, LogicalDns }
 
 /// <summary>Load balancing policy (<c>lb_policy:</c>).</summary>
-internal enum LbPolicyKind { RoundRobin, Random, LeastRequest }
+internal enum LbPolicyKind { RoundRobin, Random, LeastRequest, RingHash, Maglev }
 
 /// <summary>Address family preference for DNS clusters (<c>dns_lookup_family:</c>).</summary>
 internal enum DnsLookupFamily { Auto, V4Only, V6Only, V4Preferred, All }
@@ -62,7 +62,14 @@ internal sealed record ClusterConfig(
     DnsLookupFamily DnsLookupFamily,
     TimeSpan DnsRefreshRate,
     Junction.Upstream.UpstreamHttpOptions HttpOptions,
-    ConfigMap Node);
+    ConfigMap Node)
+{
+    /// <summary><c>common_lb_config</c> and the policy's own settings.</summary>
+    public LoadBalancerConfig LoadBalancer { get; init; } = LoadBalancerConfig.Default;
+
+    /// <summary>The active health check, if any (<c>health_checks</c>).</summary>
+    public HealthCheckConfig? HealthCheck { get; init; }
+}
 
 /// <summary>One <c>lb_endpoints[]</c> entry of <c>load_assignment.endpoints[]</c>.</summary>
 internal sealed record EndpointConfig(SocketAddressConfig Address, int Weight, ConfigMap Node);

@@ -11,9 +11,9 @@ internal static class ClusterBinder
 
     private static readonly string[] UnsupportedFields =
     [
-        "respect_dns_ttl", "health_checks", "outlier_detection", "transport_socket", 
+        "respect_dns_ttl", "outlier_detection", "transport_socket",
         "http2_protocol_options", "http_protocol_options", "upstream_connection_options",
-        "lb_subset_config", "common_lb_config", "least_request_lb_config", "ring_hash_lb_config", "maglev_lb_config",
+        "lb_subset_config", "round_robin_lb_config",
         "eds_cluster_config", "cluster_type", "load_balancing_policy", "dns_resolvers", "typed_dns_resolver_config",
         "dns_failure_refresh_rate", "upstream_bind_config", "protocol_selection", "filters",
     ];
@@ -51,6 +51,8 @@ internal static class ClusterBinder
         }
 
         var lbPolicy = BindLbPolicy(map);
+        var lbConfig = LoadBalancerBinder.Bind(map, lbPolicy);
+        var healthCheck = HealthCheckBinder.Bind(map);
         var endpoints = LoadAssignmentBinder.Bind(map, type);
         var circuitBreakers = CircuitBreakerBinder.Bind(map.Map("circuit_breakers"));
         var bufferLimit = map.Int32("per_connection_buffer_limit_bytes", ListenerBinder.DefaultBufferLimitBytes, min: 1);
@@ -72,7 +74,11 @@ internal static class ClusterBinder
 
         if (name is null) return null;
         return new ClusterConfig(name, type, connectTimeout, lbPolicy, endpoints, circuitBreakers, bufferLimit,
-            dnsLookupFamily, dnsRefreshRate, httpOptions, map);
+            dnsLookupFamily, dnsRefreshRate, httpOptions, map)
+        {
+            LoadBalancer = lbConfig,
+            HealthCheck = healthCheck,
+        };
     }
 
     private static ClusterDiscoveryType BindType(ConfigMap map)
@@ -89,13 +95,13 @@ internal static class ClusterBinder
 
     private static LbPolicyKind BindLbPolicy(ConfigMap map)
     {
-        if (map.Node("lb_policy") is ConfigScalar { Value: "RING_HASH" or "MAGLEV" or "CLUSTER_PROVIDED" or "LOAD_BALANCING_POLICY_CONFIG" } scalar)
+        if (map.Node("lb_policy") is ConfigScalar { Value: "CLUSTER_PROVIDED" or "LOAD_BALANCING_POLICY_CONFIG" } scalar)
         {
-            scalar.Error($"lb_policy {scalar.Value} is not supported yet (supported: ROUND_ROBIN, RANDOM, LEAST_REQUEST)");
+            scalar.Error($"lb_policy {scalar.Value} is not supported (supported: ROUND_ROBIN, RANDOM, LEAST_REQUEST, RING_HASH, MAGLEV)");
             return LbPolicyKind.RoundRobin;
         }
         return map.Choice("lb_policy", LbPolicyKind.RoundRobin,
             ("ROUND_ROBIN", LbPolicyKind.RoundRobin), ("RANDOM", LbPolicyKind.Random),
-            ("LEAST_REQUEST", LbPolicyKind.LeastRequest));
+            ("LEAST_REQUEST", LbPolicyKind.LeastRequest), ("RING_HASH", LbPolicyKind.RingHash), ("MAGLEV", LbPolicyKind.Maglev));
     }
 }

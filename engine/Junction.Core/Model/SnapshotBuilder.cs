@@ -8,6 +8,7 @@ using Junction.Core.Network;
 using Junction.Core.Stats;
 using Junction.Core.Transport;
 using Junction.Core.Upstream;
+using Junction.Core.Upstream.Health;
 using Junction.Network;
 using Microsoft.Extensions.Logging;
 
@@ -51,13 +52,17 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
 
     private Cluster BuildCluster(ClusterConfig config)
     {
+        var lb = config.LoadBalancer;
         ILoadBalancingPolicy policy = config.LbPolicy switch
         {
             LbPolicyKind.Random => new RandomPolicy(),
-            LbPolicyKind.LeastRequest => new LeastRequestPolicy(),
+            LbPolicyKind.LeastRequest => new LeastRequestPolicy(lb.ChoiceCount, lb.ActiveRequestBias),
+            LbPolicyKind.RingHash => new RingHashPolicy(lb.MinimumRingSize, lb.MaximumRingSize),
+            LbPolicyKind.Maglev => new MaglevPolicy(lb.MaglevTableSize),
             _ => new RoundRobinPolicy(),
         };
         var logger = loggers.CreateLogger("cluster");
+        var clusterScope = stats.Scope("cluster").Scope(config.Name);
         var cluster = new Cluster(
             config.Name,
             policy,
@@ -65,9 +70,22 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             config.CircuitBreakers.MaxConnections,
             config.CircuitBreakers.MaxPendingRequests,
             new TransportOptions(config.PerConnectionBufferLimitBytes),
-            new ClusterStats(stats.Scope("cluster").Scope(config.Name)),
+            new ClusterStats(clusterScope),
             logger,
-            config.HttpOptions);
+            config.HttpOptions)
+        {
+            HealthyPanicThreshold = lb.HealthyPanicThreshold,
+        };
+
+        if (config.HealthCheck is { } healthCheck)
+        {
+            IHealthProbe probe = healthCheck.Http is { } http
+                ? new HttpHealthProbe(http, config.Name)
+                : new TcpHealthProbe(healthCheck.Tcp ?? new TcpHealthCheckConfig([], []));
+            // Set before the hosts: hosts of a health-checked cluster start unhealthy until probed.
+            cluster.HealthChecker = new HealthChecker(cluster, healthCheck, probe,
+                new HealthCheckStats(clusterScope.Scope("health_check")), loggers.CreateLogger("health_check"));
+        }
 
         if (config.Type == ClusterDiscoveryType.Static)
         {

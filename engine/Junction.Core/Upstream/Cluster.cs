@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Junction.Core.Transport;
+using Junction.Core.Upstream.Health;
 using Junction.Upstream;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +8,9 @@ namespace Junction.Core.Upstream;
 
 /// <summary>
 /// A cluster's runtime: its current host set, load balancer, circuit breaker and stats. Hosts of STATIC
-/// clusters are fixed; DNS clusters get theirs from a <see cref="DnsHostResolver"/>.
+/// clusters are fixed; DNS clusters get theirs from a <see cref="DnsHostResolver"/>. With an active
+/// health check, the load balancer sees only the healthy hosts, unless fewer than
+/// <c>healthy_panic_threshold</c> percent are healthy: then it sees all of them (panic), as in Envoy.
 /// </summary>
 internal sealed class Cluster : IUpstreamCluster
 {
@@ -16,7 +19,9 @@ internal sealed class Cluster : IUpstreamCluster
     private readonly ILogger _logger;
     private readonly int _maxConnections;
     private readonly int _maxPendingRequests;
+    private readonly Lock _hostsLock = new();
     private volatile HostSet _hosts = HostSet.Empty;
+    private volatile LoadBalancingView _view = new(HostSet.Empty, HostSet.Empty, Panic: false);
     private int _activeConnections;
     private int _pendingRequests;
 
@@ -46,30 +51,126 @@ internal sealed class Cluster : IUpstreamCluster
     /// <summary>Set by DNS discovery; runs once at warm-up for STATIC clusters.</summary>
     public DnsHostResolver? Resolver { get; set; }
 
-    /// <summary>Replaces the host set (startup, DNS refresh).</summary>
+    /// <summary>
+    /// The cluster's active health checker, if it has <c>health_checks</c>. Set before the first
+    /// <see cref="SetHosts"/>: hosts of a health-checked cluster start unhealthy until their first probe.
+    /// </summary>
+    public HealthChecker? HealthChecker { get; set; }
+
+    /// <summary>Percent of healthy hosts below which the load balancer ignores health; 0 never panics.</summary>
+    public double HealthyPanicThreshold { get; init; } = 50;
+
+    /// <summary>
+    /// Replaces the host set (startup, DNS refresh). A host already in the cluster (same address, weight
+    /// and name) is kept as the same object, with its health, connection count and connection pool.
+    /// </summary>
     public void SetHosts(HostSet hosts)
     {
-        _hosts = hosts;
-        Stats.MembershipTotal.Set(hosts.Count);
+        lock (_hostsLock)
+        {
+            var known = new Dictionary<(System.Net.IPEndPoint, int, string?), UpstreamHost>();
+            foreach (var host in _hosts.Hosts) known.TryAdd((host.Address, host.Weight, host.Hostname), host);
+            var merged = new UpstreamHost[hosts.Count];
+            var reused = 0;
+            for (var i = 0; i < merged.Length; i++)
+            {
+                var host = hosts.Hosts[i];
+                if (known.TryGetValue((host.Address, host.Weight, host.Hostname), out var existing))
+                {
+                    merged[i] = existing;
+                    reused++;
+                    continue;
+                }
+                // Envoy marks a new host of a health-checked cluster failed until its first check passes.
+                if (HealthChecker is not null) host.SetFailedActiveHealthCheck(true);
+                merged[i] = host;
+            }
+            var set = reused == 0 ? hosts : new HostSet(merged);
+            _hosts = set;
+            Stats.MembershipTotal.Set(set.Count);
+            RecomputeView();
+            HealthChecker?.HostsChanged(set);
+        }
     }
 
-    public ValueTask<UpstreamConnectResult> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>Called by the health checker after it flipped a host's health.</summary>
+    public void OnHostHealthChanged()
     {
-        var host = _policy.Pick(_hosts);
+        lock (_hostsLock) RecomputeView();
+    }
+
+    /// <summary>True while too few hosts are healthy and the load balancer uses all of them.</summary>
+    public bool InPanic => _view.Panic;
+
+    public ValueTask<UpstreamConnectResult> ConnectAsync(CancellationToken cancellationToken) =>
+        ConnectAsync(hash: null, cancellationToken);
+
+    /// <summary>As <see cref="ConnectAsync(CancellationToken)"/>, with a hash for RING_HASH and MAGLEV.</summary>
+    public ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CancellationToken cancellationToken)
+    {
+        var host = Pick(hash);
         if (host is null)
         {
-            Stats.NoneHealthy.Increment();
             return ValueTask.FromResult(new UpstreamConnectResult(null, UpstreamFailure.NoHealthyUpstream, null));
         }
         return ConnectAsync(host, cancellationToken);
     }
 
-    public IUpstreamHost? ChooseHost()
+    public IUpstreamHost? ChooseHost() => Pick(hash: null);
+
+    public IUpstreamHost? ChooseHost(ulong? hash) => Pick(hash);
+
+    private UpstreamHost? Pick(ulong? hash)
     {
-        var host = _policy.Pick(_hosts);
+        var view = _view;
+        HostSet hosts;
+        if (view.Panic)
+        {
+            Stats.HealthyPanic.Increment();
+            hosts = view.All;
+        }
+        else
+        {
+            hosts = view.Healthy;
+        }
+        var host = _policy.Pick(hosts, hash);
         if (host is null) Stats.NoneHealthy.Increment();
         return host;
     }
+
+    /// <summary>Rebuilds the healthy set and the panic decision. Caller holds <see cref="_hostsLock"/>.</summary>
+    private void RecomputeView()
+    {
+        var all = _hosts;
+        var healthyCount = 0;
+        foreach (var host in all.Hosts)
+        {
+            if (host.IsHealthy) healthyCount++;
+        }
+        HostSet healthy;
+        if (healthyCount == all.Count)
+        {
+            healthy = all;
+        }
+        else
+        {
+            var list = new UpstreamHost[healthyCount];
+            var n = 0;
+            foreach (var host in all.Hosts)
+            {
+                if (host.IsHealthy) list[n++] = host;
+            }
+            healthy = new HostSet(list);
+        }
+        // Envoy compares the healthy share of hosts (by count, not weight) with the threshold.
+        var panic = all.Count > 0 && 100.0 * healthyCount / all.Count < HealthyPanicThreshold;
+        _view = new LoadBalancingView(all, healthy, panic);
+        Stats.MembershipHealthy.Set(healthyCount);
+        HealthChecker?.Stats.Healthy.Set(healthyCount);
+    }
+
+    /// <summary>What the load balancer chooses from: one immutable pair swapped as a whole.</summary>
+    private sealed record LoadBalancingView(HostSet All, HostSet Healthy, bool Panic);
 
     public ValueTask<UpstreamConnectResult> ConnectAsync(IUpstreamHost host, CancellationToken cancellationToken) =>
         ConnectAsync((UpstreamHost)host, cancellationToken);

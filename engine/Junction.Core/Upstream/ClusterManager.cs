@@ -12,6 +12,8 @@ internal sealed class ClusterManager(IReadOnlyDictionary<string, Cluster> cluste
     /// <summary>
     /// Warm-up: resolves every DNS cluster once (so the first connection has hosts) and starts their
     /// refresh loops. A name that does not resolve is logged; its cluster starts empty and keeps trying.
+    /// Then starts the health checkers and waits for every host's first probe (each bounded by the check's
+    /// <c>timeout</c>), as Envoy's cluster initialisation does, so that listeners open with known health.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +23,12 @@ internal sealed class ClusterManager(IReadOnlyDictionary<string, Cluster> cluste
             if (cluster.Resolver is { } resolver) lookups.Add(resolver.ResolveAsync(cancellationToken));
         }
         await Task.WhenAll(lookups).ConfigureAwait(false);
+        var firstProbes = new List<Task>();
+        foreach (var cluster in Clusters.Values)
+        {
+            if (cluster.HealthChecker is { } checker) firstProbes.Add(checker.StartAsync());
+        }
+        await Task.WhenAll(firstProbes).WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var cluster in Clusters.Values) cluster.Resolver?.StartRefreshing();
     }
 
@@ -29,6 +37,7 @@ internal sealed class ClusterManager(IReadOnlyDictionary<string, Cluster> cluste
         foreach (var cluster in Clusters.Values)
         {
             if (cluster.Resolver is { } resolver) await resolver.DisposeAsync().ConfigureAwait(false);
+            if (cluster.HealthChecker is { } checker) await checker.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -17,6 +17,8 @@ internal sealed class ClusterStats
         BytesReceived = scope.Counter("upstream_cx_rx_bytes_total");
         BytesSent = scope.Counter("upstream_cx_tx_bytes_total");
         MembershipTotal = scope.Gauge("membership_total");
+        MembershipHealthy = scope.Gauge("membership_healthy");
+        HealthyPanic = scope.Counter("lb_healthy_panic");
         DnsUpdateAttempts = scope.Counter("update_attempt");
         DnsUpdateSuccesses = scope.Counter("update_success");
         DnsUpdateFailures = scope.Counter("update_failure");
@@ -48,6 +50,12 @@ internal sealed class ClusterStats
     public Counter BytesSent { get; }
 
     public Gauge MembershipTotal { get; }
+
+    /// <summary>Hosts that pass their health check (all hosts when there is none).</summary>
+    public Gauge MembershipHealthy { get; }
+
+    /// <summary>Picks made among all hosts because too few were healthy (below <c>healthy_panic_threshold</c>).</summary>
+    public Counter HealthyPanic { get; }
 
     public Counter DnsUpdateAttempts { get; }
 

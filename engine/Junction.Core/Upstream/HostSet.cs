@@ -6,6 +6,8 @@ namespace Junction.Core.Upstream;
 /// </summary>
 internal sealed class HostSet
 {
+    private object? _loadBalancerState;
+
     public static HostSet Empty { get; } = new(Array.Empty<UpstreamHost>());
 
     public HostSet(UpstreamHost[] hosts)
@@ -30,4 +32,17 @@ internal sealed class HostSet
     public bool WeightsEqual { get; }
 
     public int Count => Hosts.Length;
+
+    /// <summary>
+    /// A table a load-balancing policy derived from this set (a hash ring, a Maglev table), built on
+    /// first use and kept as long as the set: a new set (DNS refresh, a health change) starts without one.
+    /// </summary>
+    public T GetOrAddLoadBalancerState<T>(Func<HostSet, T> build) where T : class
+    {
+        if (Volatile.Read(ref _loadBalancerState) is T state) return state;
+        // Two first picks may both build; the first stored wins and both return it.
+        var built = build(this);
+        return Interlocked.CompareExchange(ref _loadBalancerState, built, null) as T ?? built;
+    }
+
 }

@@ -3,7 +3,7 @@ namespace Junction.Core.Upstream;
 /// <summary>Picks a host at random, in proportion to its weight.</summary>
 internal sealed class RandomPolicy : ILoadBalancingPolicy
 {
-    public UpstreamHost? Pick(HostSet hosts)
+    public UpstreamHost? Pick(HostSet hosts, ulong? hash)
     {
         var list = hosts.Hosts;
         if (list.Length == 0) return null;

@@ -12,7 +12,7 @@ internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
     private long[] _scores = Array.Empty<long>();
     private uint _next;
 
-    public UpstreamHost? Pick(HostSet hosts)
+    public UpstreamHost? Pick(HostSet hosts, ulong? hash)
     {
         var list = hosts.Hosts;
         if (list.Length == 0) return null;

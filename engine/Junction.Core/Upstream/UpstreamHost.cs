@@ -2,10 +2,11 @@ using System.Net;
 
 namespace Junction.Core.Upstream;
 
-/// <summary>One upstream address of a cluster, with its weight and live connection count.</summary>
+/// <summary>One upstream address of a cluster, with its weight, live connection count and health.</summary>
 internal sealed class UpstreamHost(IPEndPoint address, int weight, string? hostname) : Junction.Upstream.IUpstreamHost
 {
     private int _activeConnections;
+    private volatile bool _failedActiveHealthCheck;
 
     public IPEndPoint Address { get; } = address;
 
@@ -21,4 +22,13 @@ internal sealed class UpstreamHost(IPEndPoint address, int weight, string? hostn
     public void ConnectionOpened() => Interlocked.Increment(ref _activeConnections);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+
+    /// <summary>
+    /// False while the active health check says the host is down (Envoy's <c>FAILED_ACTIVE_HC</c> flag).
+    /// Hosts of a cluster without health checks are always healthy.
+    /// </summary>
+    public bool IsHealthy => !_failedActiveHealthCheck;
+
+    /// <summary>Sets or clears the failed-active-health-check flag; the cluster recomputes its healthy set after.</summary>
+    public void SetFailedActiveHealthCheck(bool failed) => _failedActiveHealthCheck = failed;
 }

@@ -32,7 +32,7 @@ internal sealed partial class Http1ServerConnection
     {
         if (!exchange.Routed)
         {
-            exchange.Route = provider.Route(_request, Connection);
+            exchange.Route = provider.Route(_request, exchange.Info.DownstreamRemoteAddress);
             exchange.Routed = true;
             exchange.Info.Route = exchange.Route.RouteName;
             if (exchange.Route.IdleTimeout is { } idle) ApplyRouteIdleTimeout(idle);
@@ -72,7 +72,7 @@ internal sealed partial class Http1ServerConnection
 
         var cluster = route.Cluster!;
         exchange.Info.UpstreamCluster = cluster.Name;
-        var host = cluster.ChooseHost();
+        var host = cluster.ChooseHost(route.Hash);
         if (host is null)
         {
             exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);

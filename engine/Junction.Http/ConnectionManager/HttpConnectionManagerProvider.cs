@@ -79,5 +79,5 @@ internal sealed class HttpConnectionManagerProvider(
     /// <summary>Some route sets idle_timeout, so connections need a timer even with every connection manager timeout off.</summary>
     public bool HasRouteIdleTimeouts { get; } = router.HasRouteIdleTimeouts;
 
-    public RouteOutcome Route(MessageHead request, INetworkConnection connection) => router.Route(request);
+    public RouteOutcome Route(MessageHead request, System.Net.EndPoint? source) => router.Route(request, source);
 }

@@ -43,7 +43,10 @@ internal sealed class HttpRouter
         return table is null ? null : new HttpRouter(table, clusters, normalizePath, mergeSlashes);
     }
 
-    public RouteOutcome Route(MessageHead request)
+    /// <summary>Routes one request.</summary>
+    /// <param name="request">The parsed request head.</param>
+    /// <param name="source">The downstream client's address (for a source_ip hash policy).</param>
+    public RouteOutcome Route(MessageHead request, System.Net.EndPoint? source = null)
     {
         var target = request.Target;
         var question = target.IndexOf((byte)'?');
@@ -112,6 +115,7 @@ internal sealed class HttpRouter
         }
 
         outcome.Kind = RouteOutcomeKind.Forward;
+        if (action.HashPolicies.Length > 0) outcome.Hash = HashPolicy.Compute(action.HashPolicies, ref routeRequest, source);
         outcome.Timeout = action.Timeout;
         outcome.IdleTimeout = action.IdleTimeout;
         if (action.RewritePath(path) is { } rewritten)

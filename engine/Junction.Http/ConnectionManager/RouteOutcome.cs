@@ -40,6 +40,9 @@ internal struct RouteOutcome
     /// <summary>The Host to send upstream when rewritten, else null.</summary>
     public byte[]? RewrittenHost;
 
+    /// <summary>The request's hash from the route's <c>hash_policy</c>; null when none applied (or none is configured).</summary>
+    public ulong? Hash;
+
     /// <summary>Route timeout; null means none.</summary>
     public TimeSpan? Timeout;
 

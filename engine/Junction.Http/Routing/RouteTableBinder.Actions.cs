@@ -9,7 +9,7 @@ internal sealed partial class RouteTableBinder
 
     private static readonly string[] UnsupportedRouteActionFields =
     [
-        "retry_policy", "retry_policy_typed_config", "hash_policy", "request_mirror_policies", "rate_limits",
+        "retry_policy", "retry_policy_typed_config", "request_mirror_policies", "rate_limits",
         "include_vh_rate_limits", "cors", "max_stream_duration", "cluster_not_found_response_code", "metadata_match",
         "priority", "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
         "max_grpc_timeout", "grpc_timeout_offset", "early_data_policy", "path_rewrite_policy", "host_rewrite_header",
@@ -70,13 +70,83 @@ internal sealed partial class RouteTableBinder
         // Envoy: 15 s unless set; 0 disables the timeout.
         var timeout = map.Duration("timeout") ?? DefaultRouteTimeout;
         var idleTimeout = map.Duration("idle_timeout");
+        var hashPolicies = BindHashPolicies(map);
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
 
         if (clusters is null) return null;
         return new RouteAction(kind, clusters, clusterHeader, rewrite, hostRewrite, autoHostRewrite,
-            timeout == TimeSpan.Zero ? null : timeout, idleTimeout);
+            timeout == TimeSpan.Zero ? null : timeout, idleTimeout)
+        {
+            HashPolicies = hashPolicies,
+        };
+    }
+
+    /// <summary>
+    /// <c>hash_policy</c>: header, cookie (without ttl: Junction does not generate cookies),
+    /// connection_properties.source_ip and query_parameter, each optionally terminal.
+    /// </summary>
+    private static HashPolicy[] BindHashPolicies(ConfigMap action)
+    {
+        var result = new List<HashPolicy>();
+        foreach (var entry in action.Maps("hash_policy"))
+        {
+            var terminal = entry.Bool("terminal", false);
+            entry.Unsupported("filter_state");
+            var kind = OneOf(entry, required: true, "header", "cookie", "connection_properties", "query_parameter");
+            HashPolicy? policy = null;
+            switch (kind)
+            {
+                case "header":
+                    var header = entry.Map("header")!;
+                    var headerName = header.String("header_name", required: true);
+                    header.Unsupported("regex_rewrite");
+                    header.RejectUnknownFields();
+                    if (headerName is not null && (!IsToken(headerName) || headerName.StartsWith(':')))
+                    {
+                        header.Node("header_name")!.Error($"'{headerName}' is not a valid header name");
+                    }
+                    else if (headerName is not null)
+                    {
+                        policy = new HashPolicy(HashPolicyKind.Header, Encoding.ASCII.GetBytes(headerName.ToLowerInvariant()), terminal);
+                    }
+                    break;
+                case "cookie":
+                    var cookie = entry.Map("cookie")!;
+                    var cookieName = cookie.String("name", required: true);
+                    cookie.Unsupported("ttl", "Junction does not generate hash cookies");
+                    cookie.Unsupported("path", "it applies only to generated cookies (ttl)");
+                    cookie.Unsupported("attributes", "they apply only to generated cookies (ttl)");
+                    cookie.RejectUnknownFields();
+                    if (cookieName is { Length: > 0 } && IsToken(cookieName))
+                    {
+                        policy = new HashPolicy(HashPolicyKind.Cookie, Encoding.ASCII.GetBytes(cookieName), terminal);
+                    }
+                    else if (cookieName is not null)
+                    {
+                        cookie.Node("name")!.Error($"'{cookieName}' is not a valid cookie name");
+                    }
+                    break;
+                case "connection_properties":
+                    var properties = entry.Map("connection_properties")!;
+                    var sourceIp = properties.Bool("source_ip", false);
+                    properties.RejectUnknownFields();
+                    // Envoy hashes the source address only when source_ip is true.
+                    if (sourceIp) policy = new HashPolicy(HashPolicyKind.SourceIp, [], terminal);
+                    break;
+                case "query_parameter":
+                    var query = entry.Map("query_parameter")!;
+                    var parameter = query.String("name", required: true);
+                    query.RejectUnknownFields();
+                    if (parameter is { Length: > 0 }) policy = new HashPolicy(HashPolicyKind.QueryParameter, Encoding.UTF8.GetBytes(parameter), terminal);
+                    else if (parameter is not null) query.Node("name")!.Error("name must not be empty");
+                    break;
+            }
+            entry.RejectUnknownFields();
+            if (policy is not null) result.Add(policy);
+        }
+        return result.ToArray();
     }
 
     private RouteCluster[]? BindWeightedClusters(ConfigMap? map)

@@ -11,7 +11,8 @@ namespace Junction.Host.Admin;
 /// (<c>backend::127.0.0.1:8080::cx_active::0</c>), or as JSON with <c>format=json</c> (Envoy's
 /// <c>Clusters</c> message). Only what Junction tracks is shown: per cluster its
 /// <c>max_connections</c> threshold, per host its open connections, weight, hostname (for DNS
-/// clusters) and health, which is always <c>healthy</c> as there are no health checks yet.
+/// clusters) and health: <c>healthy</c>, or <c>/failed_active_hc</c> while the active health check
+/// says the host is down.
 /// </summary>
 internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? bootstrap)
 {
@@ -40,7 +41,7 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
                 var prefix = $"{name}::{host.Address}::";
                 text.Append(prefix).Append("cx_active::").Append(host.ActiveConnections.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 text.Append(prefix).Append("hostname::").Append(host.Hostname ?? "").Append('\n');
-                text.Append(prefix).Append("health_flags::healthy\n");
+                text.Append(prefix).Append("health_flags::").Append(host.IsHealthy ? "healthy" : "/failed_active_hc").Append('\n');
                 text.Append(prefix).Append("weight::").Append(host.Weight.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 text.Append(prefix).Append("priority::0\n");
             }
@@ -85,6 +86,7 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
                 json.WriteEndObject();
                 json.WriteEndArray();
                 json.WriteStartObject("health_status");
+                if (!host.IsHealthy) json.WriteBoolean("failed_active_health_check", true);
                 json.WriteString("eds_health_status", "HEALTHY");
                 json.WriteEndObject();
                 json.WriteNumber("weight", host.Weight);

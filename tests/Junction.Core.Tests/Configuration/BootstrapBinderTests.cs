@@ -310,9 +310,8 @@ public sealed class BootstrapBinderTests
     }
 
     [Theory]
-    [InlineData("lb_policy: ROUND_ROBBIN", "lb_policy", "unknown value 'ROUND_ROBBIN' (expected one of: ROUND_ROBIN, RANDOM, LEAST_REQUEST)")]
-    [InlineData("lb_policy: MAGLEV", "lb_policy", "lb_policy MAGLEV is not supported yet")]
-    [InlineData("lb_policy: RING_HASH", "lb_policy", "lb_policy RING_HASH is not supported yet")]
+    [InlineData("lb_policy: ROUND_ROBBIN", "lb_policy", "unknown value 'ROUND_ROBBIN' (expected one of: ROUND_ROBIN, RANDOM, LEAST_REQUEST, RING_HASH, MAGLEV)")]
+    [InlineData("lb_policy: CLUSTER_PROVIDED", "lb_policy", "lb_policy CLUSTER_PROVIDED is not supported")]
     [InlineData("type: STATICK", "type", "unknown value 'STATICK' (expected one of: STATIC, STRICT_DNS, LOGICAL_DNS)")]
     [InlineData("type: EDS", "type", "cluster type EDS is not supported")]
     [InlineData("type: ORIGINAL_DST", "type", "cluster type ORIGINAL_DST is not supported")]
@@ -322,7 +321,8 @@ public sealed class BootstrapBinderTests
     [InlineData("connect_timeout: 0s", "connect_timeout", "connect_timeout must be greater than 0")]
     [InlineData("dns_refresh_rate: 0.0001s", "dns_refresh_rate", "dns_refresh_rate must be at least 1ms")]
     [InlineData("per_connection_buffer_limit_bytes: 0", "per_connection_buffer_limit_bytes", "0 is out of range [1, 2147483647]")]
-    [InlineData("health_checks: []", "health_checks", "field 'health_checks' is not supported")]
+    [InlineData("health_checks: {}", "health_checks", "expected a sequence, found a mapping")]
+    [InlineData("ring_hash_lb_config: {}", "ring_hash_lb_config", "ring_hash_lb_config applies only to lb_policy RING_HASH")]
     [InlineData("outlier_detection: {}", "outlier_detection", "field 'outlier_detection' is not supported")]
     public void Bad_cluster_field_value_is_reported_at_the_value(string field, string key, string message)
     {

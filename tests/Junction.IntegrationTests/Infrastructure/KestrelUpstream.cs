@@ -42,6 +42,20 @@ internal sealed class KestrelUpstream : IAsyncDisposable
     /// <summary>Lets every waiting and future <c>/gated</c> request finish.</summary>
     public void OpenGate() => _gate.TrySetResult();
 
+    /// <summary>The status <c>/health</c> answers with (200 until a test changes it), for health check tests.</summary>
+    public int HealthStatus
+    {
+        get => Volatile.Read(ref _healthStatus);
+        set => Volatile.Write(ref _healthStatus, value);
+    }
+
+    private int _healthStatus = 200;
+
+    /// <summary>Requests to <c>/health</c> so far.</summary>
+    public int HealthRequests => Volatile.Read(ref _healthRequests);
+
+    private int _healthRequests;
+
     /// <summary>A name echoed in the x-upstream response header, to tell upstreams apart.</summary>
     public string Name { get; private set; } = "";
 
@@ -69,6 +83,11 @@ internal sealed class KestrelUpstream : IAsyncDisposable
             await next(context);
         });
         app.UseWebSockets();
+        app.Map("/health", () =>
+        {
+            Interlocked.Increment(ref upstream._healthRequests);
+            return Results.Text("health", statusCode: upstream.HealthStatus);
+        });
         MapEndpoints(app);
         app.Map("/gated", async () =>
         {

@@ -30,7 +30,7 @@ internal sealed partial class Http2ServerStream
         var reusable = false;
         try
         {
-            Route = Provider.Route(Request.Head, _connection.Connection);
+            Route = Provider.Route(Request.Head, info.DownstreamRemoteAddress);
             info.Route = Route.RouteName;
             switch (Route.Kind)
             {
@@ -54,7 +54,7 @@ internal sealed partial class Http2ServerStream
 
             var cluster = Route.Cluster!;
             info.UpstreamCluster = cluster.Name;
-            if (cluster.ChooseHost() is not { } host)
+            if (cluster.ChooseHost(Route.Hash) is not { } host)
             {
                 info.SetFlag(ResponseFlags.NoHealthyUpstream);
                 await LocalReplyAsync(503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
@@ -147,6 +147,12 @@ internal sealed partial class Http2ServerStream
     {
         var connection = _connection.Connection;
         var info = new HttpStreamInfo(connection.RemoteEndPoint, connection.LocalEndPoint, Request.Head, null) { DownstreamProtocol = "HTTP/2" };
+        // The client per x-forwarded-for and xff_num_trusted_hops, as for HTTP/1.1 (ForwardedFor).
+        if (!(Provider.UseRemoteAddress && Provider.XffNumTrustedHops == 0) &&
+            ForwardedFor.FindClient(Request.Head, Provider.XffNumTrustedHops, Provider.UseRemoteAddress) is { } client)
+        {
+            info.DownstreamRemoteAddress = new System.Net.IPEndPoint(client, 0);
+        }
         _info = info;
         Provider.Stats.RequestsTotal.Increment();
         Provider.Stats.RequestsActive.Increment();
