@@ -34,15 +34,17 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         if (config is null) return null;
         var router = HttpRouter.Create(config.RouteConfig, context.Clusters, config.NormalizePath, config.MergeSlashes);
         var accessLog = context.CreateAccessLogger(config.AccessLog);
-        var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, context);
+        var scope = context.Stats.Scope("http").Scope(config.StatPrefix);
+        var filterContext = new HttpFilterFactoryContext(context, scope);
+        var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, filterContext);
         if (router is null || filters is null) return null;
-        if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters)) return null;
+        if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters, filterContext)) return null;
         var limits = new Http1ParserLimits
         {
             MaxHeaderBytes = config.MaxRequestHeadersBytes,
             MaxHeaderCount = config.MaxHeadersCount,
         };
-        var stats = new HttpConnectionManagerStats(context.Stats.Scope("http").Scope(config.StatPrefix), context.Stats);
+        var stats = new HttpConnectionManagerStats(scope, context.Stats);
         return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
             config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
             config.UseRemoteAddress, config.XffNumTrustedHops, config.GenerateRequestId, config.UpgradeTypes.Contains("websocket"),
