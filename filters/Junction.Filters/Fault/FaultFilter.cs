@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Junction.AccessLog;
 using Junction.HttpFilters;
@@ -65,7 +66,13 @@ internal sealed class FaultFilter(FaultProvider provider) : IHttpDecoderFilter, 
         var aborted = _callbacks.StreamAborted;
         try
         {
+            var start = Stopwatch.GetTimestamp();
             await Task.Delay(duration, aborted).ConfigureAwait(false);
+            // Timers run on a coarse tick and may fire a little early; an injected delay is at least its length.
+            while (Stopwatch.GetElapsedTime(start) is var elapsed && elapsed < duration)
+            {
+                await Task.Delay(duration - elapsed + TimeSpan.FromMilliseconds(1), aborted).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

@@ -68,8 +68,9 @@ internal sealed class TokenBucket
         var fills = elapsed / _intervalTicks;
         // Keep the boundary grid: a call late in an interval must not postpone the next fill.
         _lastFill += fills * _intervalTicks;
-        // tokens_per_fill is at least 1, so this many fills fill any bucket (and fills * per-fill cannot overflow below it).
-        _tokens = fills >= _maxTokens ? _maxTokens : Math.Min(_maxTokens, _tokens + (fills * _tokensPerFill));
+        // Compare fill counts rather than multiply first: fills * tokens_per_fill can overflow after a long idle.
+        var fillsToFull = (_maxTokens - _tokens + _tokensPerFill - 1) / _tokensPerFill;
+        _tokens = fills >= fillsToFull ? _maxTokens : _tokens + (fills * _tokensPerFill);
         Debug.Assert(_tokens >= 0);
     }
 }
