@@ -1,5 +1,7 @@
 using Junction.Filters.Buffer;
 using Junction.Filters.DirectResponse;
+using Junction.Filters.Fault;
+using Junction.Filters.LocalRateLimit;
 using Junction.Filters.TcpProxy;
 using Junction.HttpFilters;
 using Junction.Network;
@@ -14,11 +16,14 @@ public static class BuiltInFilters
     {
         new TcpProxyFactory(),
         new DirectResponseFactory(),
+        new NetworkLocalRateLimitFactory(),
     };
 
     /// <summary>New instances of every built-in HTTP filter factory (the router is the connection manager's own).</summary>
     public static IReadOnlyList<IHttpFilterFactory> HttpFilters() => new IHttpFilterFactory[]
     {
         new BufferFactory(),
+        new FaultFactory(),
+        new HttpLocalRateLimitFactory(),
     };
 }

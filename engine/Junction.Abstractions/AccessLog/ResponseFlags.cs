@@ -48,4 +48,13 @@ public enum ResponseFlags
 
     /// <summary>NC: the cluster the route chose does not exist.</summary>
     NoClusterFound = 1 << 12,
+
+    /// <summary>FI: the fault filter answered the request with an injected abort.</summary>
+    FaultInjected = 1 << 13,
+
+    /// <summary>DI: the fault filter held the request for an injected delay.</summary>
+    DelayInjected = 1 << 14,
+
+    /// <summary>RL: a local rate limit answered the request (429 or the configured status).</summary>
+    RateLimited = 1 << 15,
 }

@@ -1,6 +1,4 @@
 using Junction.Configuration;
-using Junction.Network;
-
 namespace Junction.HttpFilters;
 
 /// <summary>
@@ -26,15 +24,19 @@ public interface IHttpFilterFactory
     /// </summary>
     /// <param name="typedConfig">The entry's <c>typed_config</c>, or null.</param>
     /// <param name="entry">The entry in <c>http_filters</c>.</param>
-    /// <param name="context">Clusters, stats and the listener's limits.</param>
-    IHttpFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IFilterFactoryContext context);
+    /// <param name="context">Clusters, stats (the root scope and the connection manager's) and the listener's limits.</param>
+    IHttpFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IHttpFilterFactoryContext context);
 
     /// <summary>
     /// Binds a <c>typed_per_filter_config</c> entry (of a route or virtual host) that names this filter.
     /// The result is what <see cref="IHttpFilterCallbacks.RouteConfig{T}"/> returns on that route. The
-    /// default refuses: a filter without per-route settings reports an error on the entry.
+    /// default refuses: a filter without per-route settings reports an error on the entry. Called after
+    /// <see cref="Create"/> for the same connection manager, with the same <paramref name="context"/> (a
+    /// per-route setting that counts or limits something resolves its stats here, never on the data path).
     /// </summary>
-    object? BindRouteConfig(ConfigMap config)
+    /// <param name="config">The entry, its <c>@type</c> already read.</param>
+    /// <param name="context">The connection manager's context, as given to <see cref="Create"/>.</param>
+    object? BindRouteConfig(ConfigMap config, IHttpFilterFactoryContext context)
     {
         config.Error($"{Name} has no per-route configuration");
         return null;

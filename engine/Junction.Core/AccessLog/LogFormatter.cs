@@ -129,6 +129,9 @@ internal static class LogFormatter
         (ResponseFlags.DownstreamProtocolError, "DPE"),
         (ResponseFlags.UpstreamProtocolError, "UPE"),
         (ResponseFlags.NoClusterFound, "NC"),
+        (ResponseFlags.FaultInjected, "FI"),
+        (ResponseFlags.DelayInjected, "DI"),
+        (ResponseFlags.RateLimited, "RL"),
     };
 
     /// <summary>Envoy prints flags as their short codes joined by commas, or <c>-</c> for none.</summary>

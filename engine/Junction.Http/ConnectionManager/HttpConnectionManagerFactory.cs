@@ -34,9 +34,11 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         if (config is null) return null;
         var router = HttpRouter.Create(config.RouteConfig, context.Clusters, config.NormalizePath, config.MergeSlashes);
         var accessLog = context.CreateAccessLogger(config.AccessLog);
-        var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, context);
+        var scope = context.Stats.Scope("http").Scope(config.StatPrefix);
+        var filterContext = new HttpFilterFactoryContext(context, scope);
+        var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, filterContext);
         if (router is null || filters is null) return null;
-        if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters)) return null;
+        if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters, filterContext)) return null;
         if (config.Codec == HttpCodec.Http2 && !filters.IsEmpty)
         {
             (typedConfig!.Node("codec_type") ?? entry).Error("HTTP filters run on HTTP/1.1 streams only so far: use codec_type AUTO or HTTP1 with http_filters (AUTO then speaks HTTP/1.1)");
@@ -47,7 +49,7 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
             MaxHeaderBytes = config.MaxRequestHeadersBytes,
             MaxHeaderCount = config.MaxHeadersCount,
         };
-        var stats = new HttpConnectionManagerStats(context.Stats.Scope("http").Scope(config.StatPrefix), context.Stats);
+        var stats = new HttpConnectionManagerStats(scope, context.Stats);
         return new HttpConnectionManagerProvider(router, limits, stats, accessLog,
             config.ServerName is { Length: > 0 } server ? Encoding.ASCII.GetBytes(server) : null,
             config.UseRemoteAddress, config.XffNumTrustedHops, config.GenerateRequestId, config.UpgradeTypes.Contains("websocket"),

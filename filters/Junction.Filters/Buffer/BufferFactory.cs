@@ -21,7 +21,7 @@ public sealed class BufferFactory : IHttpFilterFactory
     public IReadOnlyList<string> TypeUrls { get; } = ["type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer"];
 
     /// <inheritdoc />
-    public IHttpFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IFilterFactoryContext context)
+    public IHttpFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IHttpFilterFactoryContext context)
     {
         if (typedConfig is null)
         {
@@ -34,7 +34,7 @@ public sealed class BufferFactory : IHttpFilterFactory
     }
 
     /// <inheritdoc />
-    public object? BindRouteConfig(ConfigMap config)
+    public object? BindRouteConfig(ConfigMap config, IHttpFilterFactoryContext context)
     {
         // Envoy's BufferPerRoute: exactly one of disabled: true or buffer: { max_request_bytes }.
         var hasDisabled = config.Has("disabled");

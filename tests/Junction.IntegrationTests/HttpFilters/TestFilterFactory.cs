@@ -16,13 +16,13 @@ internal sealed class TestFilterFactory(string name, Func<IHttpStreamFilter> cre
 
     public IReadOnlyList<string> TypeUrls => [];
 
-    public IHttpFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IFilterFactoryContext context)
+    public IHttpFilterProvider? Create(ConfigMap? typedConfig, ConfigNode entry, IHttpFilterFactoryContext context)
     {
         typedConfig?.RejectUnknownFields();
         return new Provider(create);
     }
 
-    public object? BindRouteConfig(ConfigMap config)
+    public object? BindRouteConfig(ConfigMap config, IHttpFilterFactoryContext context)
     {
         if (!perRoute)
         {

@@ -222,7 +222,10 @@ internal sealed class HttpFilterChain
         {
             lock (_lock)
             {
-                _aborted ??= new CancellationTokenSource();
+                // Linked to the stream's token, so a timeout reaches a filter that is awaiting inside a
+                // callback (the data path cannot call Abort while it is waiting for that very filter).
+                // Made only when a filter asks; End disposes it, which unlinks it before the next stream.
+                _aborted ??= CancellationTokenSource.CreateLinkedTokenSource(_streamToken);
                 return _aborted.Token;
             }
         }

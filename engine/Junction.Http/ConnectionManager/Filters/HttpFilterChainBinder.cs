@@ -1,6 +1,7 @@
 using Junction.Configuration;
 using Junction.Http.Filters;
 using Junction.Http.Routing;
+using Junction.HttpFilters;
 using Junction.Network;
 
 namespace Junction.Http.ConnectionManager.Filters;
@@ -13,7 +14,7 @@ namespace Junction.Http.ConnectionManager.Filters;
 internal static class HttpFilterChainBinder
 {
     /// <summary>The chain, or null after errors (reported on the nodes).</summary>
-    public static HttpFilterChainConfig? Bind(IReadOnlyList<HttpFilterEntry> entries, HttpFilterRegistry registry, IFilterFactoryContext context)
+    public static HttpFilterChainConfig? Bind(IReadOnlyList<HttpFilterEntry> entries, HttpFilterRegistry registry, IHttpFilterFactoryContext context)
     {
         var filters = new List<ConfiguredHttpFilter>();
         var ok = true;
@@ -40,17 +41,17 @@ internal static class HttpFilterChainBinder
     /// Binds the per-filter configuration of every route (its own entry, else its virtual host's).
     /// False after errors: an entry naming no filter of this chain, or one its filter rejects.
     /// </summary>
-    public static bool BindRouteConfigs(RouteTable table, HttpFilterChainConfig chain)
+    public static bool BindRouteConfigs(RouteTable table, HttpFilterChainConfig chain, IHttpFilterFactoryContext context)
     {
         var ok = true;
         // Virtual host entries are shared by their routes: bind each once.
         var bound = new Dictionary<ConfigMap, object?>(ReferenceEqualityComparer.Instance);
         foreach (var host in table.VirtualHosts)
         {
-            var hostConfigs = BindEntries(host.OwnPerFilterConfig, chain, bound, ref ok);
+            var hostConfigs = BindEntries(host.OwnPerFilterConfig, chain, context, bound, ref ok);
             foreach (var route in host.Routes)
             {
-                var routeConfigs = BindEntries(route.OwnPerFilterConfig, chain, bound, ref ok);
+                var routeConfigs = BindEntries(route.OwnPerFilterConfig, chain, context, bound, ref ok);
                 if (hostConfigs is null && routeConfigs is null) continue;
                 var merged = new object?[chain.Filters.Count];
                 for (var i = 0; i < merged.Length; i++) merged[i] = routeConfigs?[i] ?? hostConfigs?[i];
@@ -60,7 +61,7 @@ internal static class HttpFilterChainBinder
         return ok;
     }
 
-    private static object?[]? BindEntries(IEnumerable<KeyValuePair<string, ConfigMap>> entries, HttpFilterChainConfig chain, Dictionary<ConfigMap, object?> bound, ref bool ok)
+    private static object?[]? BindEntries(IEnumerable<KeyValuePair<string, ConfigMap>> entries, HttpFilterChainConfig chain, IHttpFilterFactoryContext context, Dictionary<ConfigMap, object?> bound, ref bool ok)
     {
         object?[]? configs = null;
         foreach (var (name, config) in entries)
@@ -77,7 +78,7 @@ internal static class HttpFilterChainBinder
                 // Envoy's entries are Any messages: their @type names the per-route message; the filter binds the rest.
                 config.String("@type");
                 var errors = config.Diagnostics.Errors.Count;
-                value = chain.Filters[index].Factory.BindRouteConfig(config);
+                value = chain.Filters[index].Factory.BindRouteConfig(config, context);
                 if (config.Diagnostics.Errors.Count > errors || value is null) ok = false;
                 bound[config] = value;
             }
