@@ -22,44 +22,8 @@ internal static class UpstreamRequestHead
         output.Write(route.RewrittenTarget is { } target ? target : request.Target);
         output.Write(" HTTP/1.1\r\n"u8);
 
-        var xffIndex = -1;
-        var hasRequestId = false;
-        var hasProto = false;
-        for (var i = 0; i < request.FieldCount; i++)
-        {
-            ref var field = ref request.Field(i);
-            if (field.Dropped) continue;
-            var name = request.Name(i);
-            if (HeaderMutationWriter.Replaces(name, route.RequestMutations, route.ClusterRequestMutations)) continue;
-            if (field.Known == KnownHeader.Host && route.RewrittenHost is { } host)
-            {
-                output.WriteField("host"u8, host);
-                continue;
-            }
-            if (Ascii.EqualsIgnoreCase(name, "x-forwarded-for"u8))
-            {
-                // Written once below, with the client's address appended when configured.
-                if (xffIndex < 0) xffIndex = i;
-                continue;
-            }
-            if (Ascii.EqualsIgnoreCase(name, "x-forwarded-proto"u8))
-            {
-                if (provider.UseRemoteAddress) continue;
-                hasProto = true;
-            }
-            if (Ascii.EqualsIgnoreCase(name, "x-request-id"u8)) hasRequestId = true;
-            output.WriteField(name, request.Value(i));
-        }
-
-        HeaderMutationWriter.WriteAdditions(output, request, route.ClusterRequestMutations, route.RequestMutations);
-        WriteForwardedFor(output, request, xffIndex, provider.UseRemoteAddress ? remote as IPEndPoint : null);
-        if (!hasProto) output.WriteField("x-forwarded-proto"u8, scheme);
-        if (!hasRequestId && provider.GenerateRequestId)
-        {
-            Span<byte> id = stackalloc byte[36];
-            Guid.NewGuid().TryFormat(id, out _);
-            output.WriteField("x-request-id"u8, id);
-        }
+        var lines = new Http1Lines(output);
+        VisitFields(request, ref route, provider, remote, scheme, ref lines);
 
         if (isUpgrade)
         {
@@ -81,29 +45,88 @@ internal static class UpstreamRequestHead
         output.Write("\r\n"u8);
     }
 
-    private static void WriteForwardedFor(IBufferWriter<byte> output, MessageHead request, int existing, IPEndPoint? append)
+    /// <summary>
+    /// The header fields of the upstream request, in order, whatever the upstream protocol: the client's
+    /// (minus hop-by-hop ones and those the route replaces; Host as rewritten), the route's additions,
+    /// x-forwarded-for, x-forwarded-proto and x-request-id. Not the request line, nor framing.
+    /// </summary>
+    public static void VisitFields<TSink>(MessageHead request, ref RouteOutcome route, HttpConnectionManagerProvider provider,
+        EndPoint? remote, ReadOnlySpan<byte> scheme, ref TSink sink)
+        where TSink : struct, HeaderMutationWriter.IFieldSink
+    {
+        var xffIndex = -1;
+        var hasRequestId = false;
+        var hasProto = false;
+        for (var i = 0; i < request.FieldCount; i++)
+        {
+            ref var field = ref request.Field(i);
+            if (field.Dropped) continue;
+            var name = request.Name(i);
+            if (HeaderMutationWriter.Replaces(name, route.RequestMutations, route.ClusterRequestMutations)) continue;
+            if (field.Known == KnownHeader.Host && route.RewrittenHost is { } host)
+            {
+                sink.Field("host"u8, host);
+                continue;
+            }
+            if (Ascii.EqualsIgnoreCase(name, "x-forwarded-for"u8))
+            {
+                // Written once below, with the client's address appended when configured.
+                if (xffIndex < 0) xffIndex = i;
+                continue;
+            }
+            if (Ascii.EqualsIgnoreCase(name, "x-forwarded-proto"u8))
+            {
+                if (provider.UseRemoteAddress) continue;
+                hasProto = true;
+            }
+            if (Ascii.EqualsIgnoreCase(name, "x-request-id"u8)) hasRequestId = true;
+            sink.Field(name, request.Value(i));
+        }
+
+        HeaderMutationWriter.VisitAdditions(request, route.ClusterRequestMutations, route.RequestMutations, ref sink);
+        VisitForwardedFor(request, xffIndex, provider.UseRemoteAddress ? remote as IPEndPoint : null, ref sink);
+        if (!hasProto) sink.Field("x-forwarded-proto"u8, scheme);
+        if (!hasRequestId && provider.GenerateRequestId)
+        {
+            Span<byte> id = stackalloc byte[36];
+            Guid.NewGuid().TryFormat(id, out _);
+            sink.Field("x-request-id"u8, id);
+        }
+    }
+
+    private static void VisitForwardedFor<TSink>(MessageHead request, int existing, IPEndPoint? append, ref TSink sink)
+        where TSink : struct, HeaderMutationWriter.IFieldSink
     {
         if (existing < 0 && append is null) return;
-        output.Write("x-forwarded-for: "u8);
+        // Repeated X-Forwarded-For fields are one comma-separated list (RFC 9110 §5.3), sent as one.
+        var length = 64;
+        for (var i = existing < 0 ? request.FieldCount : existing; i < request.FieldCount; i++) length += request.Value(i).Length + 1;
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> value = rented ?? stackalloc byte[512];
+        var written = 0;
         if (existing >= 0)
         {
-            // Repeated X-Forwarded-For fields are one comma-separated list (RFC 9110 §5.3).
-            var first = true;
             for (var i = existing; i < request.FieldCount; i++)
             {
                 if (request.Field(i).Dropped || !Ascii.EqualsIgnoreCase(request.Name(i), "x-forwarded-for"u8)) continue;
-                if (!first) output.Write(","u8);
-                output.Write(request.Value(i));
-                first = false;
+                if (written > 0) value[written++] = (byte)',';
+                request.Value(i).CopyTo(value[written..]);
+                written += request.Value(i).Length;
             }
-            if (append is not null) output.Write(","u8);
+            if (append is not null && written > 0) value[written++] = (byte)',';
         }
         if (append is not null)
         {
-            Span<byte> address = stackalloc byte[64];
-            append.Address.TryFormat(address, out var written);
-            output.Write(address[..written]);
+            append.Address.TryFormat(value[written..], out var addressLength);
+            written += addressLength;
         }
-        output.Write("\r\n"u8);
+        sink.Field("x-forwarded-for"u8, value[..written]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    /// <summary>Writes fields as HTTP/1.1 field lines.</summary>
+    private readonly struct Http1Lines(IBufferWriter<byte> output) : HeaderMutationWriter.IFieldSink
+    {
+        public void Field(ReadOnlySpan<byte> lowerCaseName, ReadOnlySpan<byte> value) => output.WriteField(lowerCaseName, value);
     }
 }
