@@ -12,7 +12,7 @@ internal static class ClusterBinder
     private static readonly string[] UnsupportedFields =
     [
         "respect_dns_ttl", "outlier_detection", "transport_socket",
-        "http2_protocol_options", "http_protocol_options", "upstream_connection_options",
+        "http_protocol_options", "upstream_connection_options",
         "lb_subset_config", "round_robin_lb_config",
         "eds_cluster_config", "cluster_type", "load_balancing_policy", "dns_resolvers", "typed_dns_resolver_config",
         "dns_failure_refresh_rate", "upstream_bind_config", "protocol_selection", "filters",

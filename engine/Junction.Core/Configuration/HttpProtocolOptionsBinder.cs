@@ -36,9 +36,14 @@ internal static class HttpProtocolOptionsBinder
                 options = BindCommon(typed.Map("common_http_protocol_options"), options);
                 if (typed.Map("explicit_http_config") is { } explicitConfig)
                 {
-                    // HTTP/1.1 is the only upstream protocol so far; an empty http_protocol_options says just that.
-                    if (explicitConfig.Map("http_protocol_options") is { } http1) http1.RejectUnknownFields();
-                    explicitConfig.Unsupported("http2_protocol_options", "HTTP/2 upstreams are not implemented yet");
+                    // Exactly one protocol: an empty http_protocol_options means HTTP/1.1 (the default).
+                    var http1 = explicitConfig.Map("http_protocol_options");
+                    http1?.RejectUnknownFields();
+                    if (explicitConfig.Map("http2_protocol_options") is { } http2)
+                    {
+                        if (http1 is not null) explicitConfig.Error("explicit_http_config takes one of http_protocol_options and http2_protocol_options");
+                        options = options with { Http2 = BindHttp2(http2) };
+                    }
                     explicitConfig.Unsupported("http3_protocol_options");
                     explicitConfig.RejectUnknownFields();
                 }
@@ -51,6 +56,25 @@ internal static class HttpProtocolOptionsBinder
         }
         // The deprecated v3 cluster fields, still common in examples.
         if (cluster.Map("common_http_protocol_options") is { } legacy) options = BindCommon(legacy, options);
+        if (cluster.Map("http2_protocol_options") is { } legacyHttp2) options = options with { Http2 = BindHttp2(legacyHttp2) };
+        return options;
+    }
+
+    private static UpstreamHttp2Options BindHttp2(ConfigMap map)
+    {
+        var defaults = UpstreamHttp2Options.Default;
+        var options = new UpstreamHttp2Options(
+            map.Int32("max_concurrent_streams", defaults.MaxConcurrentStreams, min: 1),
+            map.Int32("initial_stream_window_size", defaults.InitialStreamWindowSize, min: 65535),
+            map.Int32("initial_connection_window_size", defaults.InitialConnectionWindowSize, min: 65535));
+        foreach (var field in new[] { "hpack_table_size", "allow_connect", "allow_metadata", "max_outbound_frames", "max_outbound_control_frames",
+            "max_consecutive_inbound_frames_with_empty_payload", "max_inbound_priority_frames_per_stream",
+            "max_inbound_window_update_frames_per_data_frame_sent", "stream_error_on_invalid_http_messaging",
+            "override_stream_error_on_invalid_http_message", "connection_keepalive", "custom_settings_parameters", "use_oghttp2_codec" })
+        {
+            map.Unsupported(field);
+        }
+        map.RejectUnknownFields();
         return options;
     }
 

@@ -37,11 +37,31 @@ public sealed class HttpProtocolOptionsBinderTests
     }
 
     [Fact]
-    public void Http2UpstreamOptionsAreRefusedByName()
+    public void Http2UpstreamOptionsAreBound()
     {
-        var (_, diagnostics) = ConfigAssert.Bind(Cluster("""typed_extension_protocol_options: { envoy.extensions.upstreams.http.v3.HttpProtocolOptions: { explicit_http_config: { http2_protocol_options: {} } } }"""));
+        var options = ConfigAssert.BindValid(Cluster("""typed_extension_protocol_options: { envoy.extensions.upstreams.http.v3.HttpProtocolOptions: { explicit_http_config: { http2_protocol_options: { max_concurrent_streams: 50, initial_stream_window_size: 131072 } } } }""")).Clusters[0].HttpOptions;
+        Assert.NotNull(options.Http2);
+        Assert.Equal(50, options.Http2.MaxConcurrentStreams);
+        Assert.Equal(131072, options.Http2.InitialStreamWindowSize);
+        Assert.Equal(Junction.Upstream.UpstreamHttp2Options.Default.InitialConnectionWindowSize, options.Http2.InitialConnectionWindowSize);
+    }
+
+    [Fact]
+    public void DeprecatedClusterLevelHttp2OptionsMeanHttp2()
+    {
+        var options = ConfigAssert.BindValid(Cluster("http2_protocol_options: {}")).Clusters[0].HttpOptions;
+        Assert.Equal(Junction.Upstream.UpstreamHttp2Options.Default, options.Http2);
+    }
+
+    [Theory]
+    [InlineData("explicit_http_config: { http2_protocol_options: { allow_connect: true } }", "allow_connect")]
+    [InlineData("explicit_http_config: { http2_protocol_options: { initial_stream_window_size: 100 } }", "out of range")]
+    [InlineData("explicit_http_config: { http_protocol_options: {}, http2_protocol_options: {} }", "takes one of")]
+    public void BadHttp2UpstreamOptionsAreRefused(string explicitConfig, string message)
+    {
+        var (_, diagnostics) = ConfigAssert.Bind(Cluster($$"""typed_extension_protocol_options: { envoy.extensions.upstreams.http.v3.HttpProtocolOptions: { {{explicitConfig}} } }"""));
         var error = Assert.Single(diagnostics.Errors);
-        Assert.Contains("http2_protocol_options", error.Message);
+        Assert.Contains(message, error.Message);
         Assert.Equal(4, error.Mark.Line);
     }
 

@@ -62,6 +62,11 @@ internal sealed partial class Http2ServerStream
             }
             info.UpstreamHost = host.Address;
             if (Route.AutoHostRewrite) Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
+            if (cluster.HttpOptions.Http2 is { } http2)
+            {
+                await ForwardOverHttp2Async(cluster, host, http2, info).ConfigureAwait(false);
+                return;
+            }
             pool = Http1ConnectionPool.For(cluster, host, Provider.Limits);
             var (acquired, result) = await pool.AcquireAsync(cluster, host, Aborted, Route.Timeout).ConfigureAwait(false);
             if (acquired is null)
