@@ -26,6 +26,9 @@ internal sealed class Exchange(HttpStreamInfo info)
 
     public Http1ConnectionPool? Pool { get; set; }
 
+    /// <summary>The upstream stream when the cluster speaks HTTP/2 (then <see cref="Upstream"/> stays null).</summary>
+    public Upstream.Http2.Http2ClientStream? Http2Upstream { get; set; }
+
     /// <summary>The upstream host the pool belongs to.</summary>
     public Junction.Upstream.IUpstreamHost? Host { get; set; }
 
@@ -96,6 +99,7 @@ internal sealed class Exchange(HttpStreamInfo info)
         Route = default;
         Upstream = null;
         Pool = null;
+        Http2Upstream = null;
         Host = null;
         Retried = false;
         ResponseStarted = false;

@@ -23,6 +23,11 @@ internal sealed partial class Http1ServerConnection
             return;
         }
         if (!await OpenUpstreamAsync(exchange).ConfigureAwait(false)) return;
+        if (exchange.Http2Upstream is not null)
+        {
+            await ForwardBodyToHttp2Async(exchange, data, endOfStream).ConfigureAwait(false);
+            return;
+        }
         exchange.BodyRemaining = exchange.RequestFraming.Kind == Http1BodyKind.ContentLength ? exchange.RequestFraming.ContentLength : 0;
         await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
     }
@@ -81,6 +86,14 @@ internal sealed partial class Http1ServerConnection
         }
         exchange.Info.UpstreamHost = host.Address;
         if (route.AutoHostRewrite) route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
+        if (cluster.HttpOptions.Http2 is { } http2)
+        {
+            if (exchange.Filters is null) return await OpenHttp2UpstreamAsync(exchange, cluster, host, http2).ConfigureAwait(false);
+            // The filter path writes HTTP/1.1 framing upstream; it cannot feed an HTTP/2 stream yet.
+            exchange.Info.TerminationDetails = "http_filters_with_http2_upstream_unsupported";
+            await LocalReplyAsync(exchange, 502, "HTTP filters with an HTTP/2 cluster are not supported yet"u8.ToArray()).ConfigureAwait(false);
+            return false;
+        }
         var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
         var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed, route.Timeout).ConfigureAwait(false);
         if (upstream is null && result.Failure == UpstreamFailure.PendingTimeout)

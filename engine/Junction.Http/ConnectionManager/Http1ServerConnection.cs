@@ -80,6 +80,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
                     {
                         var exchange = _exchange!;
                         if (!exchange.Started) await StartExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        else if (exchange.Http2Upstream is not null) await ForwardBodyToHttp2Async(exchange, data, endOfStream).ConfigureAwait(false);
                         else if (exchange.Filters is null) await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
                         else await DecodeFilteredBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
                         // Still in the body: wait for more bytes from the client.
@@ -212,6 +213,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
             exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
             exchange.Filters?.Abort();
             exchange.Upstream?.Abort();
+            if (exchange.Http2Upstream is { } stream) _ = stream.CancelAsync().AsTask();
         }
         _request.Dispose();
         _filterChain?.Release();

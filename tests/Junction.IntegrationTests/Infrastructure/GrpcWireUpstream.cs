@@ -82,6 +82,28 @@ internal sealed class GrpcWireUpstream : IAsyncDisposable
             return Task.CompletedTask;
         });
 
+        // Plain HTTP over the same HTTP/2-only listener: what protocol and fields arrived, and body hashes.
+        app.Map("/echo/{**rest}", (HttpContext context) =>
+        {
+            var text = new StringBuilder().Append(context.Request.Protocol).Append(' ').Append(context.Request.Method).Append(' ')
+                .Append(context.Request.Path).Append(context.Request.QueryString).Append('\n');
+            foreach (var (key, values) in context.Request.Headers) text.Append(key.ToLowerInvariant()).Append(": ").Append(values.ToString()).Append('\n');
+            return Results.Text(text.ToString());
+        });
+        app.MapPost("/sha256", async (HttpContext context) =>
+        {
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                total += read;
+            }
+            return Results.Text($"{total} {Convert.ToHexString(sha.GetHashAndReset())}");
+        });
+
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         upstream.EndPoint = new IPEndPoint(IPAddress.Loopback, new Uri(address).Port);
