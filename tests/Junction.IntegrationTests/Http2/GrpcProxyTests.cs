@@ -108,6 +108,23 @@ public sealed class GrpcProxyTests
         Assert.True(rig.Proxy.Counter("cluster.grpc.upstream_cx_total") <= 2, $"{rig.Proxy.Counter("cluster.grpc.upstream_cx_total")} upstream connections");
     }
 
+    [Fact]
+    public async Task ALocalReplyToAGrpcCallIsAGrpcStatus()
+    {
+        using var refusing = new RefusingEndPoint();
+        var yaml = HttpProxyFixture.Config(["{ match: { prefix: \"/\" }, route: { cluster: grpc } }"],
+            new Dictionary<string, int> { ["grpc"] = refusing.EndPoint.Port }, "codec_type: AUTO", clusterFields: Http2Cluster);
+        await using var proxy = await InProcessProxy.StartAsync(yaml);
+        using var client = Http2ProxyTests.Rig.Http2Client($"http://127.0.0.1:{proxy.Listener("http").Port}");
+        using var request = GrpcRig.Request("Unary", new ByteArrayContent(GrpcWire.Frame("x")));
+
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/grpc", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
+        Assert.Contains("connection failure", response.Headers.GetValues("grpc-message").Single());
+    }
+
     private sealed class GrpcRig : IAsyncDisposable
     {
         public required GrpcWireUpstream Upstream { get; init; }

@@ -179,4 +179,23 @@ public sealed class Http2ProtocolTests
         }
         Assert.Equal(0, await drain);
     }
+
+    [Fact]
+    public async Task AStreamStalledOnAZeroWindowIsResetByTheStreamIdleTimeout()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2\nstream_idle_timeout: 0.5s");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // A megabyte answer to a client that grants no window beyond the initial 64 KiB: the stream stalls.
+        await client.SendRequestAsync(1, "/bytes/1000000", endStream: true);
+        var reset = await client.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream && f.StreamId == 1);
+        Assert.NotNull(reset);
+        Assert.Equal(Http2ErrorCode.Cancel, reset.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.downstream_rq_idle_timeout"));
+
+        // The connection itself is fine.
+        await client.SendRequestAsync(3, "/small", endStream: true);
+        var response = await client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 3);
+        Assert.Equal(200, response!.Status);
+    }
 }

@@ -161,11 +161,13 @@ internal sealed partial class Http2ServerStream
         _info = info;
         Provider.Stats.RequestsTotal.Increment();
         Provider.Stats.RequestsActive.Increment();
+        StartIdleTimer();
         return info;
     }
 
     private void EndStream(HttpStreamInfo info)
     {
+        _idleTimer?.Dispose();
         Provider.Stats.RequestsActive.Decrement();
         Provider.Stats.CountResponse(info.ResponseCode);
         info.MarkEnded();
@@ -201,6 +203,7 @@ internal sealed partial class Http2ServerStream
         while (true)
         {
             var read = await body.ReadAsync(Aborted).ConfigureAwait(false);
+            MarkActivity();
             var buffer = read.Buffer;
             var length = (int)buffer.Length;
             if (length > 0)
@@ -275,6 +278,7 @@ internal sealed partial class Http2ServerStream
         while (true)
         {
             var read = await input.ReadAsync(token).ConfigureAwait(false);
+            MarkActivity();
             var buffer = read.Buffer;
             bool complete;
             switch (framing.Kind)
@@ -359,8 +363,13 @@ internal sealed partial class Http2ServerStream
     private async ValueTask LocalReplyAsync(int status, ReadOnlyMemory<byte>? body, string? location = null)
     {
         Provider.Stats.LocalReplies.Increment();
-        _info!.SetResponseCode(status);
         _headSent = true;
+        if (IsGrpcRequest())
+        {
+            await GrpcLocalReplyAsync(status, body).ConfigureAwait(false);
+            return;
+        }
+        _info!.SetResponseCode(status);
         MessageHead? head = null;
         if (location is not null)
         {
@@ -374,6 +383,40 @@ internal sealed partial class Http2ServerStream
         if (hasBody) await _connection.WriteDataAsync(this, new ReadOnlySequence<byte>(body!.Value), endStream: true, Aborted).ConfigureAwait(false);
         ResponseComplete = true;
         // A request body the proxy will not read: tell the client to stop sending it.
+        if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
+    }
+
+    private bool IsGrpcRequest()
+    {
+        var index = Request.Head.Find("content-type"u8);
+        return index >= 0 && Request.Head.Value(index).StartsWith("application/grpc"u8);
+    }
+
+    /// <summary>
+    /// A local reply to a gRPC call is gRPC-shaped, as Envoy makes it: HTTP 200 with the status mapped to a
+    /// grpc-status (and the reason as grpc-message) in a trailers-only response, so gRPC clients see a
+    /// call status instead of a protocol error.
+    /// </summary>
+    private async ValueTask GrpcLocalReplyAsync(int httpStatus, ReadOnlyMemory<byte>? body)
+    {
+        var grpcStatus = httpStatus switch
+        {
+            400 => 13, // INTERNAL
+            401 => 16, // UNAUTHENTICATED
+            403 => 7, // PERMISSION_DENIED
+            404 => 12, // UNIMPLEMENTED
+            429 or 502 or 503 or 504 => 14, // UNAVAILABLE
+            _ => 2, // UNKNOWN
+        };
+        _info!.SetResponseCode(200);
+        var head = new MessageHead();
+        head.AddField("content-type"u8, "application/grpc"u8);
+        head.AddField("grpc-status"u8, System.Text.Encoding.ASCII.GetBytes(grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var message = body is { Length: > 0 } text ? text.Span : ReasonPhrases.For(httpStatus);
+        // grpc-message is percent-encoded; the proxy's own messages are plain ASCII, printable and safe.
+        head.AddField("grpc-message"u8, message);
+        if (!await _connection.WriteResponseHeadAsync(this, 200, head, -1, null, endStream: true).ConfigureAwait(false)) return;
+        ResponseComplete = true;
         if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
     }
 }

@@ -93,6 +93,7 @@ internal sealed partial class Http2ServerStream
         while (true)
         {
             var read = await body.ReadAsync(Aborted).ConfigureAwait(false);
+            MarkActivity();
             var buffer = read.Buffer;
             var trailers = read.IsCompleted ? RequestTrailers : null;
             var end = read.IsCompleted && trailers is null;
@@ -112,6 +113,7 @@ internal sealed partial class Http2ServerStream
         while (true)
         {
             var read = await body.ReadAsync(token).ConfigureAwait(false);
+            MarkActivity();
             var buffer = read.Buffer;
             var trailers = read.IsCompleted ? upstream.Trailers : null;
             var end = read.IsCompleted && trailers is not { FieldCount: > 0 };
@@ -122,6 +124,7 @@ internal sealed partial class Http2ServerStream
             }
             var length = (int)buffer.Length;
             body.AdvanceTo(buffer.End);
+            MarkActivity();
             // Only now that the client took them may the upstream send as many bytes again.
             if (length > 0) await upstream.ConsumedAsync(length).ConfigureAwait(false);
             if (!read.IsCompleted) continue;

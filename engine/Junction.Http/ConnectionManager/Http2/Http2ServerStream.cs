@@ -22,6 +22,8 @@ internal sealed partial class Http2ServerStream
     private long _bodyReceived;
     private volatile bool _remoteEnded;
     private volatile bool _trailersMalformed;
+    private Timer? _idleTimer;
+    private long _lastActivity;
 
     public Http2ServerStream(Http2ServerConnection connection, int id, int receiveWindow, int sendWindow)
     {
@@ -100,6 +102,7 @@ internal sealed partial class Http2ServerStream
     /// </summary>
     public bool ReceiveBody(in ReadOnlySequence<byte> data, bool endStream)
     {
+        MarkActivity();
         _bodyReceived += data.Length;
         var declared = Request.ContentLength;
         if (declared >= 0 && (_bodyReceived > declared || (endStream && _bodyReceived != declared))) return false;
@@ -149,6 +152,46 @@ internal sealed partial class Http2ServerStream
         }
         _body?.Writer.Complete(new OperationCanceledException("stream reset"));
     }
+
+    /// <summary>
+    /// stream_idle_timeout for HTTP/2 streams: a stream with no activity either way for that long (a
+    /// client that stopped reading and granted no window, a silent upstream) is reset, so a stalled
+    /// stream cannot hold its resources for ever.
+    /// </summary>
+    private void StartIdleTimer()
+    {
+        var limit = _connection.Provider.Timeouts.StreamIdle;
+        if (limit == 0) return;
+        MarkActivity();
+        _idleTimer = new Timer(static state => ((Http2ServerStream)state!).OnIdleTimer(), this, TicksToMilliseconds(limit), Timeout.Infinite);
+    }
+
+    /// <summary>Bytes moved on the stream: the idle clock starts over.</summary>
+    internal void MarkActivity() => Volatile.Write(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    private void OnIdleTimer()
+    {
+        var limit = _connection.Provider.Timeouts.StreamIdle;
+        var idle = System.Diagnostics.Stopwatch.GetTimestamp() - Volatile.Read(ref _lastActivity);
+        if (idle < limit)
+        {
+            try
+            {
+                _idleTimer?.Change(TicksToMilliseconds(limit - idle), Timeout.Infinite);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            return;
+        }
+        if (ResponseComplete) return;
+        _connection.Provider.Stats.StreamIdleTimeouts.Increment();
+        _info?.SetFlag(AccessLog.ResponseFlags.StreamIdleTimeout);
+        if (_info is not null) _info.TerminationDetails = "stream_idle_timeout";
+        _ = _connection.ResetStreamAsync(Id, Http2ErrorCode.Cancel).AsTask();
+    }
+
+    private static long TicksToMilliseconds(long ticks) => Math.Max(1, (long)Math.Ceiling(ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency));
 
     /// <summary>Trailer fields: no pseudo-headers, lower-case tokens, as in the head.</summary>
     public readonly struct TrailerHandler(Http2ServerStream stream) : IHpackHeaderHandler
