@@ -70,7 +70,7 @@ internal sealed partial class Http1ServerConnection
                 complete = exchange.BodyRemaining == 0;
                 break;
             case Http1BodyKind.Chunked:
-                complete = ReadRequestChunksInto(data, piece, _http2RequestTrailers!);
+                complete = DecodeRequestChunks(data, piece, _http2RequestTrailers!);
                 break;
             default:
                 complete = true;
@@ -108,26 +108,6 @@ internal sealed partial class Http1ServerConnection
         {
             exchange.BodyUnread = true;
         }
-    }
-
-    private bool ReadRequestChunksInto(NetworkData data, HttpBody piece, MessageHead trailers)
-    {
-        var reader = new SequenceReader<byte>(data.Buffer);
-        var collector = new TrailerCollector(trailers);
-        bool complete;
-        while (true)
-        {
-            var result = _requestChunks.Decode(ref reader, ref collector, out var chunk);
-            if (result == Http1ChunkedResult.Data)
-            {
-                piece.Append(chunk);
-                continue;
-            }
-            complete = result == Http1ChunkedResult.Complete;
-            break;
-        }
-        data.Consume(reader.Consumed);
-        return complete;
     }
 
     /// <summary>Waits for the upstream's response head and relays head, body and trailers to the HTTP/1.1 client.</summary>
