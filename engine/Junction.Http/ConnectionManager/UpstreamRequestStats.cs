@@ -12,8 +12,15 @@ internal sealed class UpstreamRequestStats
 {
     private static readonly ConditionalWeakTable<IUpstreamCluster, UpstreamRequestStats> s_byCluster = new();
 
+    // gRPC methods get counters of their own; a cap keeps a client inventing paths from growing the store.
+    private const int MaxGrpcMethods = 1000;
+
+    private readonly IStatsScope _scope;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GrpcMethodStats> _grpcMethods = new(StringComparer.Ordinal);
+
     private UpstreamRequestStats(IStatsScope scope)
     {
+        _scope = scope;
         RequestsTotal = scope.Counter("upstream_rq_total");
         ResponsesByClass = new[]
         {
@@ -47,6 +54,46 @@ internal sealed class UpstreamRequestStats
     // Apart from For, so the closure over root is allocated only when the stats are first created.
     private static UpstreamRequestStats Create(IUpstreamCluster cluster, IStatsScope root) =>
         s_byCluster.GetValue(cluster, c => new UpstreamRequestStats(root.Scope("cluster").Scope(c.Name)));
+
+    /// <summary>
+    /// Counts a finished gRPC call as Envoy's grpc_stats filter names it:
+    /// <c>cluster.&lt;name&gt;.grpc.&lt;service&gt;.&lt;method&gt;.&lt;grpc-status&gt;</c>, plus <c>.success</c>
+    /// (status 0), <c>.failure</c> and <c>.total</c>.
+    /// </summary>
+    public void CountGrpc(ReadOnlySpan<byte> path, int grpcStatus)
+    {
+        // "/package.Service/Method"
+        if (path.Length < 4 || path[0] != (byte)'/') return;
+        var slash = path[1..].IndexOf((byte)'/');
+        if (slash <= 0 || path[(slash + 2)..].IndexOf((byte)'/') >= 0) return;
+        var key = System.Text.Encoding.ASCII.GetString(path);
+        if (!_grpcMethods.TryGetValue(key, out var method))
+        {
+            if (_grpcMethods.Count >= MaxGrpcMethods) return;
+            var service = key[1..(slash + 1)];
+            var name = key[(slash + 2)..];
+            method = _grpcMethods.GetOrAdd(key, _ => new GrpcMethodStats(_scope.Scope("grpc").Scope(service).Scope(name)));
+        }
+        method.Count(grpcStatus);
+    }
+
+    /// <summary>One gRPC method's counters.</summary>
+    private sealed class GrpcMethodStats(IStatsScope scope)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Counter> _byStatus = new();
+        private readonly Counter _success = scope.Counter("success");
+        private readonly Counter _failure = scope.Counter("failure");
+        private readonly Counter _total = scope.Counter("total");
+
+        public void Count(int status)
+        {
+            // gRPC defines 17 codes (0-16); anything else is counted as the UNKNOWN it means.
+            if (status is < 0 or > 16) status = 2;
+            _byStatus.GetOrAdd(status, static (code, s) => s.Counter(code.ToString(System.Globalization.CultureInfo.InvariantCulture)), scope).Increment();
+            (status == 0 ? _success : _failure).Increment();
+            _total.Increment();
+        }
+    }
 
     public void CountResponse(int status)
     {

@@ -29,6 +29,9 @@ public sealed class GrpcProxyTests
         Assert.Null(await GrpcWire.ReadMessageAsync(body));
         Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
         Assert.Equal(1, rig.Proxy.Counter("cluster.grpc.upstream_rq_2xx"));
+        Assert.Equal(1, rig.Proxy.Counter("cluster.grpc.grpc.test.Echo.Unary.0"));
+        Assert.Equal(1, rig.Proxy.Counter("cluster.grpc.grpc.test.Echo.Unary.success"));
+        Assert.Equal(1, rig.Proxy.Counter("cluster.grpc.grpc.test.Echo.Unary.total"));
     }
 
     [Fact]
@@ -92,6 +95,8 @@ public sealed class GrpcProxyTests
         Assert.Equal("5", status);
         var message = response.Headers.TryGetValues("grpc-message", out var texts) ? texts.Single() : response.TrailingHeaders.GetValues("grpc-message").Single();
         Assert.Equal("no such thing", message);
+        await Eventually.AssertAsync(() => rig.Proxy.Counter("cluster.grpc.grpc.test.Echo.Missing.5") == 1, "the call's status counted");
+        Assert.Equal(1, rig.Proxy.Counter("cluster.grpc.grpc.test.Echo.Missing.failure"));
     }
 
     [Fact]

@@ -62,6 +62,7 @@ internal sealed partial class Http2ServerStream
             await send.ConfigureAwait(false);
             ResponseComplete = true;
             stats.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (grpc && GrpcStatus(upstream) is { } grpcStatus) stats.CountGrpc(Request.Head.Target, grpcStatus);
         }
         catch (OperationCanceledException) when (Aborted.IsCancellationRequested)
         {
@@ -131,6 +132,14 @@ internal sealed partial class Http2ServerStream
             if (trailers is { FieldCount: > 0 } && !await _connection.WriteTrailersAsync(this, trailers).ConfigureAwait(false)) return false;
             return true;
         }
+    }
+
+    /// <summary>The call's grpc-status: from the trailers, or from the head of a trailers-only response.</summary>
+    private static int? GrpcStatus(Http2ClientStream upstream)
+    {
+        var source = upstream.Trailers is { FieldCount: > 0 } trailers ? trailers : upstream.Response;
+        var index = source.Find("grpc-status"u8);
+        return index >= 0 && int.TryParse(source.Value(index), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status) ? status : null;
     }
 
     private static bool IsGrpc(MessageHead head)
