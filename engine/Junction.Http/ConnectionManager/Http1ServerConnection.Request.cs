@@ -75,6 +75,7 @@ internal sealed partial class Http1ServerConnection
         var host = cluster.ChooseHost(route.Hash);
         if (host is null)
         {
+            if (TryUseFallback(exchange, ResponseFlags.NoHealthyUpstream)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
             exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
             await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
             return false;
@@ -92,6 +93,7 @@ internal sealed partial class Http1ServerConnection
         }
         if (upstream is null)
         {
+            if (result.Failure == UpstreamFailure.Overflow && TryUseFallback(exchange, ResponseFlags.UpstreamOverflow)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
             exchange.Info.SetFlag(result.Failure == UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);
             var body = result.Failure == UpstreamFailure.Overflow
                 ? "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray()

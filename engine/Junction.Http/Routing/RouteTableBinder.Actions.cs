@@ -71,6 +71,7 @@ internal sealed partial class RouteTableBinder
         var timeout = map.Duration("timeout") ?? DefaultRouteTimeout;
         var idleTimeout = map.Duration("idle_timeout");
         var hashPolicies = BindHashPolicies(map);
+        var fallback = map.Map("junction_fallback") is { } fallbackMap ? BindFallback(fallbackMap) : null;
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
@@ -80,7 +81,32 @@ internal sealed partial class RouteTableBinder
             timeout == TimeSpan.Zero ? null : timeout, idleTimeout)
         {
             HashPolicies = hashPolicies,
+            Fallback = fallback,
         };
+    }
+
+    /// <summary>
+    /// <c>junction_fallback</c>, Junction's own field (prefixed so it can never meet a future Envoy field):
+    /// exactly one of <c>cluster</c> and <c>direct_response</c> (Envoy's <c>DirectResponseAction</c>).
+    /// </summary>
+    private RouteFallback? BindFallback(ConfigMap map)
+    {
+        RouteFallback? fallback = null;
+        switch (OneOf(map, required: true, "cluster", "direct_response"))
+        {
+            case "cluster":
+                var name = map.String("cluster", required: true);
+                if (name is not null && CheckCluster(name, map.Node("cluster")!)) fallback = RouteFallback.ToCluster(name);
+                break;
+            case "direct_response":
+                if (map.Map("direct_response", required: true) is { } response && BindDirectResponse(response) is { } action)
+                {
+                    fallback = RouteFallback.ToDirectResponse(action);
+                }
+                break;
+        }
+        map.RejectUnknownFields();
+        return fallback;
     }
 
     /// <summary>
