@@ -111,6 +111,7 @@ internal sealed partial class Http1ServerConnection
         exchange.IsUpgrade = provider.AllowWebSocket && _request.ConnectionUpgrade && _request.UpgradeIndex >= 0 &&
             !hasBody && Ascii.EqualsIgnoreCase(_request.Value(_request.UpgradeIndex), "websocket"u8);
         WriteRequestHead(exchange, upstream.Output);
+        if (exchange.Route.Mirrors is not null) MirrorRequest(exchange);
         exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
         exchange.UpstreamStats.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();

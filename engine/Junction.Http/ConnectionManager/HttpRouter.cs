@@ -44,6 +44,7 @@ internal sealed class HttpRouter
         foreach (var route in table.VirtualHosts.SelectMany(h => h.Routes))
         {
             if (route.Route?.Fallback is { ClusterName: { } name } fallback) fallback.Cluster = clusters.Find(name);
+            foreach (var mirror in route.Route?.MirrorPolicies ?? []) mirror.Cluster = clusters.Find(mirror.ClusterName);
         }
         return new HttpRouter(table, clusters, normalizePath, mergeSlashes);
     }
@@ -123,6 +124,7 @@ internal sealed class HttpRouter
         if (action.HashPolicies.Length > 0) outcome.Hash = HashPolicy.Compute(action.HashPolicies, ref routeRequest, source);
         outcome.Timeout = action.Timeout;
         outcome.Fallback = action.Fallback;
+        outcome.Mirrors = action.MirrorPolicies;
         outcome.IdleTimeout = action.IdleTimeout;
         if (action.RewritePath(path) is { } rewritten)
         {
