@@ -57,4 +57,11 @@ public enum ResponseFlags
 
     /// <summary>RL: a local rate limit answered the request (429 or the configured status).</summary>
     RateLimited = 1 << 15,
+
+    /// <summary>
+    /// FB (Junction's own flag, not Envoy's): the route's <c>junction_fallback</c> answered, because its
+    /// cluster had no healthy host (with UH) or its circuit breaker was open (with UO). A bit far from
+    /// the others, so flags added meanwhile elsewhere cannot take the same one.
+    /// </summary>
+    UpstreamFallback = 1 << 24,
 }

@@ -15,4 +15,7 @@ public interface IUpstreamConnection : IAsyncDisposable
 
     /// <summary>The host's address.</summary>
     EndPoint Host { get; }
+
+    /// <summary>The host itself, for reporting results to the cluster's outlier detection.</summary>
+    IUpstreamHost UpstreamHost { get; }
 }

@@ -132,6 +132,7 @@ internal static class LogFormatter
         (ResponseFlags.FaultInjected, "FI"),
         (ResponseFlags.DelayInjected, "DI"),
         (ResponseFlags.RateLimited, "RL"),
+        (ResponseFlags.UpstreamFallback, "FB"),
     };
 
     /// <summary>Envoy prints flags as their short codes joined by commas, or <c>-</c> for none.</summary>

@@ -69,6 +69,9 @@ internal sealed record ClusterConfig(
 
     /// <summary>The active health check, if any (<c>health_checks</c>).</summary>
     public HealthCheckConfig? HealthCheck { get; init; }
+
+    /// <summary>Passive health checking, if any (<c>outlier_detection</c>).</summary>
+    public OutlierDetectionConfig? OutlierDetection { get; init; }
 }
 
 /// <summary>One <c>lb_endpoints[]</c> entry of <c>load_assignment.endpoints[]</c>.</summary>

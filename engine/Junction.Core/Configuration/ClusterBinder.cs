@@ -11,7 +11,7 @@ internal static class ClusterBinder
 
     private static readonly string[] UnsupportedFields =
     [
-        "respect_dns_ttl", "outlier_detection", "transport_socket",
+        "respect_dns_ttl", "transport_socket",
         "http_protocol_options", "upstream_connection_options",
         "lb_subset_config", "round_robin_lb_config",
         "eds_cluster_config", "cluster_type", "load_balancing_policy", "dns_resolvers", "typed_dns_resolver_config",
@@ -53,6 +53,7 @@ internal static class ClusterBinder
         var lbPolicy = BindLbPolicy(map);
         var lbConfig = LoadBalancerBinder.Bind(map, lbPolicy);
         var healthCheck = HealthCheckBinder.Bind(map);
+        var outlierDetection = OutlierDetectionBinder.Bind(map);
         var endpoints = LoadAssignmentBinder.Bind(map, type);
         var circuitBreakers = CircuitBreakerBinder.Bind(map.Map("circuit_breakers"));
         var bufferLimit = map.Int32("per_connection_buffer_limit_bytes", ListenerBinder.DefaultBufferLimitBytes, min: 1);
@@ -78,6 +79,7 @@ internal static class ClusterBinder
         {
             LoadBalancer = lbConfig,
             HealthCheck = healthCheck,
+            OutlierDetection = outlierDetection,
         };
     }
 

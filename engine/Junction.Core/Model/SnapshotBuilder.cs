@@ -9,6 +9,7 @@ using Junction.Core.Stats;
 using Junction.Core.Transport;
 using Junction.Core.Upstream;
 using Junction.Core.Upstream.Health;
+using Junction.Core.Upstream.Outlier;
 using Junction.Network;
 using Microsoft.Extensions.Logging;
 
@@ -85,6 +86,14 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             // Set before the hosts: hosts of a health-checked cluster start unhealthy until probed.
             cluster.HealthChecker = new HealthChecker(cluster, healthCheck, probe,
                 new HealthCheckStats(clusterScope.Scope("health_check")), loggers.CreateLogger("health_check"));
+        }
+
+        if (config.OutlierDetection is { } outlier)
+        {
+            // Set before the hosts, like the health checker: SetHosts gives every host its monitor.
+            cluster.OutlierDetector = new OutlierDetector(config.Name, outlier,
+                new OutlierDetectionStats(clusterScope.Scope("outlier_detection")), cluster.OnHostHealthChanged,
+                loggers.CreateLogger("outlier_detection"));
         }
 
         if (config.Type == ClusterDiscoveryType.Static)

@@ -9,7 +9,8 @@ namespace Junction.Core.Upstream;
 /// <summary>
 /// A cluster's runtime: its current host set, load balancer, circuit breaker and stats. Hosts of STATIC
 /// clusters are fixed; DNS clusters get theirs from a <see cref="DnsHostResolver"/>. With an active
-/// health check, the load balancer sees only the healthy hosts, unless fewer than
+/// health check or outlier detection, the load balancer sees only the healthy hosts (neither failing
+/// its probes nor ejected), unless fewer than
 /// <c>healthy_panic_threshold</c> percent are healthy: then it sees all of them (panic), as in Envoy.
 /// </summary>
 internal sealed class Cluster : IUpstreamCluster
@@ -57,6 +58,12 @@ internal sealed class Cluster : IUpstreamCluster
     /// </summary>
     public HealthChecker? HealthChecker { get; set; }
 
+    /// <summary>
+    /// The cluster's outlier detection, if it has <c>outlier_detection</c>. Set before the first
+    /// <see cref="SetHosts"/>, so every host gets its monitor.
+    /// </summary>
+    public Outlier.OutlierDetector? OutlierDetector { get; set; }
+
     /// <summary>Percent of healthy hosts below which the load balancer ignores health; 0 never panics.</summary>
     public double HealthyPanicThreshold { get; init; } = 50;
 
@@ -89,11 +96,12 @@ internal sealed class Cluster : IUpstreamCluster
             _hosts = set;
             Stats.MembershipTotal.Set(set.Count);
             RecomputeView();
+            OutlierDetector?.HostsChanged(set);
             HealthChecker?.HostsChanged(set);
         }
     }
 
-    /// <summary>Called by the health checker after it flipped a host's health.</summary>
+    /// <summary>Called by the health checker or the outlier detector after it flipped a host's health.</summary>
     public void OnHostHealthChanged()
     {
         lock (_hostsLock) RecomputeView();
@@ -143,9 +151,11 @@ internal sealed class Cluster : IUpstreamCluster
     {
         var all = _hosts;
         var healthyCount = 0;
+        var passingActiveChecks = 0;
         foreach (var host in all.Hosts)
         {
             if (host.IsHealthy) healthyCount++;
+            if (!host.FailedActiveHealthCheck) passingActiveChecks++;
         }
         HostSet healthy;
         if (healthyCount == all.Count)
@@ -166,7 +176,8 @@ internal sealed class Cluster : IUpstreamCluster
         var panic = all.Count > 0 && 100.0 * healthyCount / all.Count < HealthyPanicThreshold;
         _view = new LoadBalancingView(all, healthy, panic);
         Stats.MembershipHealthy.Set(healthyCount);
-        HealthChecker?.Stats.Healthy.Set(healthyCount);
+        // The health check's own gauge counts what the probes say, not outlier ejections.
+        HealthChecker?.Stats.Healthy.Set(passingActiveChecks);
     }
 
     /// <summary>What the load balancer chooses from: one immutable pair swapped as a whole.</summary>
@@ -190,6 +201,7 @@ internal sealed class Cluster : IUpstreamCluster
         {
             var transport = await SocketConnector.ConnectAsync(host.Address, _transport, timeout.Token).ConfigureAwait(false);
             host.ConnectionOpened();
+            host.ReportLocalOrigin(LocalOriginResult.ConnectSucceeded);
             Stats.ConnectionsActive.Increment();
             return new UpstreamConnectResult(new UpstreamConnection(this, host, transport), UpstreamFailure.None, host.Address);
         }
@@ -198,6 +210,7 @@ internal sealed class Cluster : IUpstreamCluster
             ReleaseConnectionSlot();
             Stats.ConnectTimeouts.Increment();
             Stats.ConnectFailures.Increment();
+            host.ReportLocalOrigin(LocalOriginResult.ConnectFailed);
             _logger.LogDebug("cluster {Cluster}: connect to {Host} timed out after {Timeout}", Name, host.Address, ConnectTimeout);
             return new UpstreamConnectResult(null, UpstreamFailure.ConnectTimeout, host.Address);
         }
@@ -205,6 +218,7 @@ internal sealed class Cluster : IUpstreamCluster
         {
             ReleaseConnectionSlot();
             Stats.ConnectFailures.Increment();
+            host.ReportLocalOrigin(LocalOriginResult.ConnectFailed);
             _logger.LogDebug("cluster {Cluster}: connect to {Host} failed: {Error}", Name, host.Address, ex.SocketErrorCode);
             return new UpstreamConnectResult(null, UpstreamFailure.ConnectFailed, host.Address);
         }

@@ -14,6 +14,7 @@ internal sealed class ClusterManager(IReadOnlyDictionary<string, Cluster> cluste
     /// refresh loops. A name that does not resolve is logged; its cluster starts empty and keeps trying.
     /// Then starts the health checkers and waits for every host's first probe (each bounded by the check's
     /// <c>timeout</c>), as Envoy's cluster initialisation does, so that listeners open with known health.
+    /// Outlier detectors start their interval sweeps last.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -29,7 +30,11 @@ internal sealed class ClusterManager(IReadOnlyDictionary<string, Cluster> cluste
             if (cluster.HealthChecker is { } checker) firstProbes.Add(checker.StartAsync());
         }
         await Task.WhenAll(firstProbes).WaitAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var cluster in Clusters.Values) cluster.Resolver?.StartRefreshing();
+        foreach (var cluster in Clusters.Values)
+        {
+            cluster.Resolver?.StartRefreshing();
+            cluster.OutlierDetector?.Start();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -38,6 +43,7 @@ internal sealed class ClusterManager(IReadOnlyDictionary<string, Cluster> cluste
         {
             if (cluster.Resolver is { } resolver) await resolver.DisposeAsync().ConfigureAwait(false);
             if (cluster.HealthChecker is { } checker) await checker.DisposeAsync().ConfigureAwait(false);
+            cluster.OutlierDetector?.Dispose();
         }
     }
 }

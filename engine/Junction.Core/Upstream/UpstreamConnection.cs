@@ -14,6 +14,8 @@ internal sealed class UpstreamConnection(Cluster cluster, UpstreamHost host, Soc
 
     public EndPoint Host => host.Address;
 
+    public IUpstreamHost UpstreamHost => host;
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

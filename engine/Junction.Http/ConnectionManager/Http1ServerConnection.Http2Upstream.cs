@@ -32,6 +32,7 @@ internal sealed partial class Http1ServerConnection
             return false;
         }
         exchange.Http2Upstream = stream;
+        exchange.Host = host;
         exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
         exchange.UpstreamStats.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();

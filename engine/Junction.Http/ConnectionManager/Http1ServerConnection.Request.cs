@@ -80,6 +80,7 @@ internal sealed partial class Http1ServerConnection
         var host = cluster.ChooseHost(route.Hash);
         if (host is null)
         {
+            if (TryUseFallback(exchange, ResponseFlags.NoHealthyUpstream)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
             exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
             await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
             return false;
@@ -105,6 +106,7 @@ internal sealed partial class Http1ServerConnection
         }
         if (upstream is null)
         {
+            if (result.Failure == UpstreamFailure.Overflow && TryUseFallback(exchange, ResponseFlags.UpstreamOverflow)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
             exchange.Info.SetFlag(result.Failure == UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);
             var body = result.Failure == UpstreamFailure.Overflow
                 ? "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray()
@@ -122,6 +124,7 @@ internal sealed partial class Http1ServerConnection
         exchange.IsUpgrade = provider.AllowWebSocket && _request.ConnectionUpgrade && _request.UpgradeIndex >= 0 &&
             !hasBody && Ascii.EqualsIgnoreCase(_request.Value(_request.UpgradeIndex), "websocket"u8);
         WriteRequestHead(exchange, upstream.Output);
+        if (exchange.Route.Mirrors is not null) MirrorRequest(exchange);
         exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
         exchange.UpstreamStats.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();

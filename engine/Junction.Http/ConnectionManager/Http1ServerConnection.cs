@@ -180,6 +180,7 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
     {
         provider.Stats.RequestsActive.Decrement();
         provider.Stats.CountResponse(exchange.Info.ResponseCode);
+        ReportUpstreamOutcome(exchange);
         exchange.Info.MarkEnded();
         provider.Stats.RequestTime.Record(exchange.Info.Duration.TotalMilliseconds);
         if (provider.AccessLog.IsEnabled) provider.AccessLog.Log(exchange.Info);

@@ -40,7 +40,13 @@ internal sealed class HttpRouter
     public static HttpRouter? Create(ConfigMap routeConfig, IClusterManager clusters, bool normalizePath, bool mergeSlashes)
     {
         var table = RouteTableBinder.Bind(routeConfig, name => clusters.Find(name) is not null);
-        return table is null ? null : new HttpRouter(table, clusters, normalizePath, mergeSlashes);
+        if (table is null) return null;
+        foreach (var route in table.VirtualHosts.SelectMany(h => h.Routes))
+        {
+            if (route.Route?.Fallback is { ClusterName: { } name } fallback) fallback.Cluster = clusters.Find(name);
+            foreach (var mirror in route.Route?.MirrorPolicies ?? []) mirror.Cluster = clusters.Find(mirror.ClusterName);
+        }
+        return new HttpRouter(table, clusters, normalizePath, mergeSlashes);
     }
 
     /// <summary>Routes one request.</summary>
@@ -117,6 +123,8 @@ internal sealed class HttpRouter
         outcome.Kind = RouteOutcomeKind.Forward;
         if (action.HashPolicies.Length > 0) outcome.Hash = HashPolicy.Compute(action.HashPolicies, ref routeRequest, source);
         outcome.Timeout = action.Timeout;
+        outcome.Fallback = action.Fallback;
+        outcome.Mirrors = action.MirrorPolicies;
         outcome.IdleTimeout = action.IdleTimeout;
         if (action.RewritePath(path) is { } rewritten)
         {

@@ -43,6 +43,12 @@ internal struct RouteOutcome
     /// <summary>The request's hash from the route's <c>hash_policy</c>; null when none applied (or none is configured).</summary>
     public ulong? Hash;
 
+    /// <summary>The route's <c>junction_fallback</c>, until it was used (it is used at most once); null when none.</summary>
+    public Routing.RouteFallback? Fallback;
+
+    /// <summary>The route's <c>request_mirror_policies</c>; null when none.</summary>
+    public Routing.RouteMirrorPolicy[]? Mirrors;
+
     /// <summary>Route timeout; null means none.</summary>
     public TimeSpan? Timeout;
 

@@ -31,6 +31,7 @@ internal sealed class UpstreamRequestStats
         Retries = scope.Counter("upstream_rq_retry");
         ResetsBeforeResponse = scope.Counter("upstream_rq_rx_reset");
         RequestTime = scope.Histogram("upstream_rq_time");
+        Fallbacks = scope.Counter("upstream_rq_fallback");
     }
 
     public Counter RequestsTotal { get; }
@@ -44,6 +45,9 @@ internal sealed class UpstreamRequestStats
 
     /// <summary>Upstream resets or closes before a complete response.</summary>
     public Counter ResetsBeforeResponse { get; }
+
+    /// <summary>Requests the route's <c>junction_fallback</c> took because this cluster could not (Junction's own stat).</summary>
+    public Counter Fallbacks { get; }
 
     /// <summary>Milliseconds from the request head sent upstream to the response complete.</summary>
     public Histogram RequestTime { get; }

@@ -70,6 +70,12 @@ internal sealed class RouteAction
     /// <summary><c>hash_policy</c>: what feeds the cluster's consistent hash, in order; empty when none.</summary>
     public HashPolicy[] HashPolicies { get; init; } = [];
 
+    /// <summary><c>junction_fallback</c>: where requests go when the cluster cannot take them; null when none.</summary>
+    public RouteFallback? Fallback { get; init; }
+
+    /// <summary><c>request_mirror_policies</c>: clusters that get a shadow copy of the request; null when none.</summary>
+    public RouteMirrorPolicy[]? MirrorPolicies { get; init; }
+
     /// <summary>True when <c>prefix_rewrite</c> or <c>regex_rewrite</c> is configured.</summary>
     public bool HasPathRewrite => _rewrite is not null;
 

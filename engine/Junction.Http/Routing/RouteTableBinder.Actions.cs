@@ -9,7 +9,7 @@ internal sealed partial class RouteTableBinder
 
     private static readonly string[] UnsupportedRouteActionFields =
     [
-        "retry_policy", "retry_policy_typed_config", "request_mirror_policies", "rate_limits",
+        "retry_policy", "retry_policy_typed_config", "rate_limits",
         "include_vh_rate_limits", "cors", "max_stream_duration", "cluster_not_found_response_code", "metadata_match",
         "priority", "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
         "max_grpc_timeout", "grpc_timeout_offset", "early_data_policy", "path_rewrite_policy", "host_rewrite_header",
@@ -71,6 +71,8 @@ internal sealed partial class RouteTableBinder
         var timeout = map.Duration("timeout") ?? DefaultRouteTimeout;
         var idleTimeout = map.Duration("idle_timeout");
         var hashPolicies = BindHashPolicies(map);
+        var fallback = map.Map("junction_fallback") is { } fallbackMap ? BindFallback(fallbackMap) : null;
+        var mirrors = BindMirrorPolicies(map);
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
@@ -80,7 +82,70 @@ internal sealed partial class RouteTableBinder
             timeout == TimeSpan.Zero ? null : timeout, idleTimeout)
         {
             HashPolicies = hashPolicies,
+            Fallback = fallback,
+            MirrorPolicies = mirrors,
         };
+    }
+
+    /// <summary>
+    /// <c>request_mirror_policies</c>: <c>cluster</c>, <c>runtime_fraction.default_value</c> (the runtime key
+    /// is accepted; Junction has no runtime overrides for it) and <c>disable_shadow_host_suffix_append</c>.
+    /// </summary>
+    private RouteMirrorPolicy[]? BindMirrorPolicies(ConfigMap action)
+    {
+        var entries = action.Maps("request_mirror_policies");
+        if (entries.Count == 0) return null;
+        var policies = new List<RouteMirrorPolicy>();
+        foreach (var entry in entries)
+        {
+            var name = entry.String("cluster", required: true);
+            int numerator = 100, denominator = 100;
+            if (entry.Map("runtime_fraction") is { } fraction)
+            {
+                fraction.String("runtime_key");
+                if (fraction.Map("default_value", required: true) is { } value)
+                {
+                    denominator = value.Choice("denominator", 100, ("HUNDRED", 100), ("TEN_THOUSAND", 10_000), ("MILLION", 1_000_000));
+                    numerator = value.Int32("numerator", 0, min: 0);
+                    value.RejectUnknownFields();
+                }
+                fraction.RejectUnknownFields();
+            }
+            var appendSuffix = !entry.Bool("disable_shadow_host_suffix_append", false);
+            entry.Unsupported("cluster_header", "name the mirror cluster with cluster");
+            entry.Unsupported("trace_sampled");
+            entry.Unsupported("request_headers_mutations");
+            entry.RejectUnknownFields();
+            if (name is not null && CheckCluster(name, entry.Node("cluster")!))
+            {
+                policies.Add(new RouteMirrorPolicy(name, numerator, denominator, appendSuffix));
+            }
+        }
+        return policies.ToArray();
+    }
+
+    /// <summary>
+    /// <c>junction_fallback</c>, Junction's own field (prefixed so it can never meet a future Envoy field):
+    /// exactly one of <c>cluster</c> and <c>direct_response</c> (Envoy's <c>DirectResponseAction</c>).
+    /// </summary>
+    private RouteFallback? BindFallback(ConfigMap map)
+    {
+        RouteFallback? fallback = null;
+        switch (OneOf(map, required: true, "cluster", "direct_response"))
+        {
+            case "cluster":
+                var name = map.String("cluster", required: true);
+                if (name is not null && CheckCluster(name, map.Node("cluster")!)) fallback = RouteFallback.ToCluster(name);
+                break;
+            case "direct_response":
+                if (map.Map("direct_response", required: true) is { } response && BindDirectResponse(response) is { } action)
+                {
+                    fallback = RouteFallback.ToDirectResponse(action);
+                }
+                break;
+        }
+        map.RejectUnknownFields();
+        return fallback;
     }
 
     /// <summary>

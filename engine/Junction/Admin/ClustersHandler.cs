@@ -12,7 +12,7 @@ namespace Junction.Host.Admin;
 /// <c>Clusters</c> message). Only what Junction tracks is shown: per cluster its
 /// <c>max_connections</c> threshold, per host its open connections, weight, hostname (for DNS
 /// clusters) and health: <c>healthy</c>, or <c>/failed_active_hc</c> while the active health check
-/// says the host is down.
+/// says the host is down and <c>/failed_outlier_check</c> while outlier detection has ejected it.
 /// </summary>
 internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? bootstrap)
 {
@@ -41,7 +41,7 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
                 var prefix = $"{name}::{host.Address}::";
                 text.Append(prefix).Append("cx_active::").Append(host.ActiveConnections.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 text.Append(prefix).Append("hostname::").Append(host.Hostname ?? "").Append('\n');
-                text.Append(prefix).Append("health_flags::").Append(host.IsHealthy ? "healthy" : "/failed_active_hc").Append('\n');
+                text.Append(prefix).Append("health_flags::").Append(HealthFlags(host)).Append('\n');
                 text.Append(prefix).Append("weight::").Append(host.Weight.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 text.Append(prefix).Append("priority::0\n");
             }
@@ -86,7 +86,8 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
                 json.WriteEndObject();
                 json.WriteEndArray();
                 json.WriteStartObject("health_status");
-                if (!host.IsHealthy) json.WriteBoolean("failed_active_health_check", true);
+                if (host.FailedActiveHealthCheck) json.WriteBoolean("failed_active_health_check", true);
+                if (host.FailedOutlierCheck) json.WriteBoolean("failed_outlier_check", true);
                 json.WriteString("eds_health_status", "HEALTHY");
                 json.WriteEndObject();
                 json.WriteNumber("weight", host.Weight);
@@ -99,6 +100,15 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    /// <summary>Envoy's text form: <c>healthy</c>, or each failing flag with a leading slash, concatenated.</summary>
+    private static string HealthFlags(UpstreamHost host) => (host.FailedActiveHealthCheck, host.FailedOutlierCheck) switch
+    {
+        (false, false) => "healthy",
+        (true, false) => "/failed_active_hc",
+        (false, true) => "/failed_outlier_check",
+        (true, true) => "/failed_active_hc/failed_outlier_check",
+    };
 
     private IEnumerable<Cluster> Sorted() => clusters.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal);
 

@@ -71,6 +71,9 @@ internal sealed class TcpProxyFilter(TcpProxyProvider provider) : INetworkReadFi
             return FilterStatus.StopIteration;
         }
 
+        // For tcp_proxy the connection is the whole exchange: outlier detection counts it as a success
+        // (the cluster already reported each failed attempt as a local-origin failure).
+        upstream.UpstreamHost.ReportLocalOrigin(LocalOriginResult.ConnectSucceededFinal);
         _upstream = upstream;
         _upstreamOutput = upstream.Connection.Transport.Output;
         Info.UpstreamLocalAddress = upstream.Connection.LocalEndPoint;

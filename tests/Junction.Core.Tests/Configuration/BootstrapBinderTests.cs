@@ -323,7 +323,7 @@ public sealed class BootstrapBinderTests
     [InlineData("per_connection_buffer_limit_bytes: 0", "per_connection_buffer_limit_bytes", "0 is out of range [1, 2147483647]")]
     [InlineData("health_checks: {}", "health_checks", "expected a sequence, found a mapping")]
     [InlineData("ring_hash_lb_config: {}", "ring_hash_lb_config", "ring_hash_lb_config applies only to lb_policy RING_HASH")]
-    [InlineData("outlier_detection: {}", "outlier_detection", "field 'outlier_detection' is not supported")]
+    [InlineData("upstream_connection_options: {}", "upstream_connection_options", "field 'upstream_connection_options' is not supported")]
     public void Bad_cluster_field_value_is_reported_at_the_value(string field, string key, string message)
     {
         var (_, diagnostics) = ConfigAssert.Bind($$"""

@@ -51,6 +51,15 @@ internal sealed class KestrelUpstream : IAsyncDisposable
 
     private int _healthStatus = 200;
 
+    /// <summary>When not 0, every request except <c>/health</c> is answered with this status (outlier tests).</summary>
+    public int FailStatus
+    {
+        get => Volatile.Read(ref _failStatus);
+        set => Volatile.Write(ref _failStatus, value);
+    }
+
+    private int _failStatus;
+
     /// <summary>Requests to <c>/health</c> so far.</summary>
     public int HealthRequests => Volatile.Read(ref _healthRequests);
 
@@ -80,6 +89,12 @@ internal sealed class KestrelUpstream : IAsyncDisposable
         {
             Interlocked.Increment(ref counters.Requests);
             context.Response.Headers["x-upstream"] = upstream.Name;
+            if (upstream.FailStatus is var status and not 0 && !context.Request.Path.StartsWithSegments("/health"))
+            {
+                context.Response.StatusCode = status;
+                await context.Response.WriteAsync("failing on purpose");
+                return;
+            }
             await next(context);
         });
         app.UseWebSockets();

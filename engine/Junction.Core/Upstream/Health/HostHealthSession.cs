@@ -95,7 +95,8 @@ internal sealed class HostHealthSession
             _stats.Success.Increment();
             _consecutiveFailures = 0;
             _consecutiveSuccesses++;
-            if (!_host.IsHealthy && (first || _consecutiveSuccesses >= _config.HealthyThreshold))
+            if (_host.Outlier is { } outlier) outlier.OnActiveHealthCheckPassed();
+            if (_host.FailedActiveHealthCheck && (first || _consecutiveSuccesses >= _config.HealthyThreshold))
             {
                 // The first result counts alone, so a restarted proxy does not wait healthy_threshold
                 // intervals before sending traffic (Envoy does the same).
@@ -108,7 +109,7 @@ internal sealed class HostHealthSession
         if (result == HealthProbeResult.NetworkFailure) _stats.NetworkFailure.Increment();
         _consecutiveSuccesses = 0;
         _consecutiveFailures++;
-        if (_host.IsHealthy && (first || result == HealthProbeResult.Failure || _consecutiveFailures >= _config.UnhealthyThreshold))
+        if (!_host.FailedActiveHealthCheck && (first || result == HealthProbeResult.Failure || _consecutiveFailures >= _config.UnhealthyThreshold))
         {
             Flip(failed: true);
         }

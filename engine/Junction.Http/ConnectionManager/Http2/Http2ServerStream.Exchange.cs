@@ -14,6 +14,8 @@ internal sealed partial class Http2ServerStream
 {
     private HttpStreamInfo? _info;
     private bool _headSent;
+    // The host the stream went to, told how it went (outlier detection) when the stream ends.
+    private IUpstreamHost? _host;
 
     private HttpConnectionManagerProvider Provider => _connection.Provider;
 
@@ -61,6 +63,7 @@ internal sealed partial class Http2ServerStream
                 return;
             }
             info.UpstreamHost = host.Address;
+            _host = host;
             if (Route.AutoHostRewrite) Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
             if (cluster.HttpOptions.Http2 is { } http2)
             {
@@ -139,12 +142,14 @@ internal sealed partial class Http2ServerStream
         }
         finally
         {
+            // End (log, report) first: both read the response head, which belongs to the upstream
+            // connection and is overwritten once another request reuses it.
+            EndStream(info);
             if (upstream is not null)
             {
                 if (!reusable) upstream.Abort();
                 await pool!.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
             }
-            EndStream(info);
         }
     }
 
@@ -168,6 +173,7 @@ internal sealed partial class Http2ServerStream
     private void EndStream(HttpStreamInfo info)
     {
         _idleTimer?.Dispose();
+        Http1ServerConnection.ReportUpstreamOutcome(_host, info);
         Provider.Stats.RequestsActive.Decrement();
         Provider.Stats.CountResponse(info.ResponseCode);
         info.MarkEnded();

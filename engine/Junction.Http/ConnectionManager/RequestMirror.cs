@@ -1,0 +1,91 @@
+using System.Buffers;
+using Junction.Upstream;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>
+/// Sends one shadow request (a route's <c>request_mirror_policies</c>) and forgets it: on its own new
+/// connection to a host of the mirror cluster (counted by that cluster's connection stats and
+/// <c>max_connections</c>), on the thread pool, so the primary request never waits for it. Only the
+/// status line of the answer is read, for <c>cluster.&lt;mirror&gt;.upstream_rq_&lt;class&gt;</c> and
+/// outlier detection; then the connection is closed. A mirror that does not answer within the route's
+/// timeout (15 s when the route has none) is cut off and counted as <c>upstream_rq_timeout</c>.
+/// </summary>
+internal static class RequestMirror
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Starts sending <paramref name="request"/> (a complete request head without a body) and returns at once.</summary>
+    public static void Send(IUpstreamCluster cluster, byte[] request, TimeSpan? timeout, UpstreamRequestStats stats) =>
+        _ = Task.Run(() => SendAsync(cluster, request, timeout ?? DefaultTimeout, stats));
+
+    private static async Task SendAsync(IUpstreamCluster cluster, byte[] request, TimeSpan timeout, UpstreamRequestStats stats)
+    {
+        // No healthy host: the cluster counts it (upstream_cx_none_healthy); a shadow never falls back.
+        if (cluster.ChooseHost() is not { } host) return;
+        stats.RequestsTotal.Increment();
+        using var deadline = new CancellationTokenSource(timeout);
+        UpstreamConnectResult result;
+        try
+        {
+            result = await cluster.ConnectAsync(host, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            stats.Timeouts.Increment();
+            return;
+        }
+        if (result.Connection is not { } upstream) return;
+        await using (upstream.ConfigureAwait(false))
+        {
+            try
+            {
+                await upstream.Connection.Transport.Output.WriteAsync(request, deadline.Token).ConfigureAwait(false);
+                var input = upstream.Connection.Transport.Input;
+                while (true)
+                {
+                    var read = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
+                    if (TryReadStatus(read.Buffer, out var status))
+                    {
+                        stats.CountResponse(status);
+                        host.ReportHttpStatus(status);
+                        return;
+                    }
+                    if (read.IsCompleted)
+                    {
+                        stats.ResetsBeforeResponse.Increment();
+                        host.ReportLocalOrigin(LocalOriginResult.Reset);
+                        return;
+                    }
+                    input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                stats.Timeouts.Increment();
+                host.ReportLocalOrigin(LocalOriginResult.Timeout);
+            }
+            catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or InvalidOperationException or IOException)
+            {
+                stats.ResetsBeforeResponse.Increment();
+                host.ReportLocalOrigin(LocalOriginResult.Reset);
+            }
+        }
+    }
+
+    /// <summary>The status of a status line (<c>HTTP/1.x NNN</c>) at the start of <paramref name="buffer"/>, once 12 bytes are there.</summary>
+    private static bool TryReadStatus(in ReadOnlySequence<byte> buffer, out int status)
+    {
+        status = 0;
+        if (buffer.Length < 12) return false;
+        Span<byte> line = stackalloc byte[12];
+        buffer.Slice(0, 12).CopyTo(line);
+        if (!line.StartsWith("HTTP/1."u8) || line[8] != (byte)' ') return true; // not HTTP: counted as nothing
+        for (var i = 9; i < 12; i++)
+        {
+            if (line[i] is < (byte)'0' or > (byte)'9') return true;
+            status = status * 10 + (line[i] - '0');
+        }
+        return true;
+    }
+}
