@@ -118,6 +118,7 @@ internal sealed class HttpRouter
         if (action.HashPolicies.Length > 0) outcome.Hash = HashPolicy.Compute(action.HashPolicies, ref routeRequest, source);
         outcome.Timeout = action.Timeout;
         outcome.IdleTimeout = action.IdleTimeout;
+        outcome.Retry = action.RetryPolicy ?? entry.VirtualHost.RetryPolicy;
         if (action.RewritePath(path) is { } rewritten)
         {
             // The rewrite replaces the path; the query goes along unchanged. The route table's strings

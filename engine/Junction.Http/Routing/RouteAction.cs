@@ -70,6 +70,9 @@ internal sealed class RouteAction
     /// <summary><c>hash_policy</c>: what feeds the cluster's consistent hash, in order; empty when none.</summary>
     public HashPolicy[] HashPolicies { get; init; } = [];
 
+    /// <summary><c>retry_policy</c>: when and how often failed attempts are retried; null when not configured (the virtual host's applies).</summary>
+    public RetryPolicy? RetryPolicy { get; init; }
+
     /// <summary>True when <c>prefix_rewrite</c> or <c>regex_rewrite</c> is configured.</summary>
     public bool HasPathRewrite => _rewrite is not null;
 

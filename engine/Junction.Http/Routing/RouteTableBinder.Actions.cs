@@ -9,7 +9,7 @@ internal sealed partial class RouteTableBinder
 
     private static readonly string[] UnsupportedRouteActionFields =
     [
-        "retry_policy", "retry_policy_typed_config", "request_mirror_policies", "rate_limits",
+        "retry_policy_typed_config", "request_mirror_policies", "rate_limits",
         "include_vh_rate_limits", "cors", "max_stream_duration", "cluster_not_found_response_code", "metadata_match",
         "priority", "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
         "max_grpc_timeout", "grpc_timeout_offset", "early_data_policy", "path_rewrite_policy", "host_rewrite_header",
@@ -71,6 +71,7 @@ internal sealed partial class RouteTableBinder
         var timeout = map.Duration("timeout") ?? DefaultRouteTimeout;
         var idleTimeout = map.Duration("idle_timeout");
         var hashPolicies = BindHashPolicies(map);
+        var retryPolicy = BindRetryPolicy(map);
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
@@ -80,6 +81,7 @@ internal sealed partial class RouteTableBinder
             timeout == TimeSpan.Zero ? null : timeout, idleTimeout)
         {
             HashPolicies = hashPolicies,
+            RetryPolicy = retryPolicy,
         };
     }
 
