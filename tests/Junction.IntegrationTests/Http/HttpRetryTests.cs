@@ -362,6 +362,45 @@ public sealed class HttpRetryTests
         Assert.Equal(3, upstream.Requests);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithHttpFiltersTheFilteredRequestIsReplayedAndEncodersSeeOnlyTheFinalResponse(bool bufferWholeBody)
+    {
+        var encodedStatuses = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var filter = new Junction.IntegrationTests.HttpFilters.TestFilterFactory("test.retry", () => new Junction.IntegrationTests.HttpFilters.LambdaFilter
+        {
+            OnRequestHeaders = (_, headers, _) =>
+            {
+                headers.Set("x-filtered", "yes");
+                return Junction.IntegrationTests.HttpFilters.LambdaFilter.Continue;
+            },
+            OnRequestData = (_, _, endOfStream) => ValueTask.FromResult(bufferWholeBody && !endOfStream
+                ? Junction.HttpFilters.HttpFilterStatus.StopAndBuffer : Junction.HttpFilters.HttpFilterStatus.Continue),
+            OnResponseHeaders = (_, headers, _) =>
+            {
+                encodedStatuses.Enqueue(headers.Status);
+                return Junction.IntegrationTests.HttpFilters.LambdaFilter.Continue;
+            },
+        });
+        await using var upstream = new ScriptedHttpUpstream(Unavailable, Ok);
+        await using var proxy = await StartAsync(upstream, [Route("{ retry_on: 5xx, retry_back_off: { base_interval: 0.001s } }")],
+            httpFilters: ["{ name: test.retry }"], filters: filter);
+        using var client = ClientFor(proxy);
+        var body = RandomNumberGenerator.GetBytes(100 * 1024);
+
+        using var response = await client.PostAsync("/filtered", new StreamContent(new NonSeekableStream(body)));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var expected = Convert.ToHexString(SHA256.HashData(body));
+        Assert.Equal(2, upstream.Received.Count);
+        Assert.All(upstream.Received, request =>
+        {
+            Assert.Equal(expected, request.BodySha256);
+            Assert.Equal("yes", request.Header("x-filtered"));
+        });
+        Assert.Equal([200], encodedStatuses.ToArray());
+    }
+
     /// <summary>A stream of unknown length, so HttpClient sends it chunked.</summary>
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
     {
