@@ -106,6 +106,8 @@ internal sealed partial class Http1ServerConnection
     /// <summary>Ends the attempt's upstream connection: its response, if any, is never read further.</summary>
     private async ValueTask DropAttemptAsync(Exchange exchange)
     {
+        // The head belongs to the connection being dropped: the access log must not read it later.
+        exchange.Info.Response = null;
         if (exchange.Upstream is not { } upstream) return;
         upstream.Abort();
         await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
