@@ -22,7 +22,7 @@ public enum ResponseFlags
     /// <summary>NR: no route or cluster matched.</summary>
     NoRouteFound = 1 << 3,
 
-    /// <summary>URX: the maximum number of connect attempts was reached.</summary>
+    /// <summary>URX: the retry limit (HTTP) or the maximum number of connect attempts (TCP) was reached.</summary>
     UpstreamRetryLimitExceeded = 1 << 4,
 
     /// <summary>SI: the idle timeout closed the connection.</summary>

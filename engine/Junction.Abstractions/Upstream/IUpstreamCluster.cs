@@ -59,4 +59,24 @@ public interface IUpstreamCluster
 
     /// <summary>A waiting request got a connection, or gave up.</summary>
     void ExitPending();
+
+    /// <summary>
+    /// Counts a request in flight to the cluster. False, counted as <c>upstream_rq_pending_overflow</c> (as
+    /// Envoy does), when <c>max_requests</c> are in flight already: the request fails with 503 and flag UO.
+    /// Every true must be matched by <see cref="ExitRequest"/>.
+    /// </summary>
+    bool TryEnterRequest();
+
+    /// <summary>A request in flight ended.</summary>
+    void ExitRequest();
+
+    /// <summary>
+    /// Counts a retry in flight. False when <c>max_retries</c> (or the <c>retry_budget</c>) are in flight
+    /// already: the retry is not made (the caller counts <c>upstream_rq_retry_overflow</c>). Every true
+    /// must be matched by <see cref="ExitRetry"/>.
+    /// </summary>
+    bool TryEnterRetry();
+
+    /// <summary>A retry in flight ended (its attempt was answered, failed, or the request ended).</summary>
+    void ExitRetry();
 }

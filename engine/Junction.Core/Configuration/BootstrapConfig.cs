@@ -78,10 +78,38 @@ internal sealed record ClusterConfig(
 internal sealed record EndpointConfig(SocketAddressConfig Address, int Weight, ConfigMap Node);
 
 /// <summary><c>circuit_breakers.thresholds[]</c> at DEFAULT priority.</summary>
-internal sealed record CircuitBreakerConfig(int MaxConnections, int MaxPendingRequests)
+/// <param name="MaxConnections"><c>max_connections</c>: connections open to all hosts at once.</param>
+/// <param name="MaxPendingRequests"><c>max_pending_requests</c>: requests waiting for a connection.</param>
+/// <param name="MaxRequests"><c>max_requests</c>: requests in flight to the cluster.</param>
+/// <param name="MaxRetries"><c>max_retries</c>: retries in flight; ignored when <paramref name="RetryBudget"/> is set.</param>
+/// <param name="RetryBudget"><c>retry_budget</c>, or null.</param>
+/// <param name="TrackRemaining"><c>track_remaining</c>: publish the <c>remaining_*</c> gauges.</param>
+internal sealed record CircuitBreakerConfig(
+    int MaxConnections,
+    int MaxPendingRequests,
+    int MaxRequests = CircuitBreakerConfig.DefaultMaxRequests,
+    int MaxRetries = CircuitBreakerConfig.DefaultMaxRetries,
+    RetryBudgetConfig? RetryBudget = null,
+    bool TrackRemaining = false)
 {
+    /// <summary>Envoy's default for <c>max_requests</c>.</summary>
+    public const int DefaultMaxRequests = 1024;
+
+    /// <summary>Envoy's default for <c>max_retries</c>.</summary>
+    public const int DefaultMaxRetries = 3;
+
     /// <summary>Envoy's default thresholds.</summary>
     public static CircuitBreakerConfig Default { get; } = new(MaxConnections: 1024, MaxPendingRequests: 1024);
+}
+
+/// <summary>
+/// <c>retry_budget</c>: retries in flight may be <paramref name="BudgetPercent"/> percent of the requests
+/// in flight and pending, and never fewer than <paramref name="MinRetryConcurrency"/>.
+/// </summary>
+internal sealed record RetryBudgetConfig(double BudgetPercent, int MinRetryConcurrency)
+{
+    /// <summary>Envoy's defaults: 20 percent, at least 3.</summary>
+    public static RetryBudgetConfig Default { get; } = new(20, 3);
 }
 
 /// <summary>

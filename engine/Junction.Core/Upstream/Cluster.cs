@@ -18,22 +18,18 @@ internal sealed class Cluster : IUpstreamCluster
     private readonly ILoadBalancingPolicy _policy;
     private readonly TransportOptions _transport;
     private readonly ILogger _logger;
-    private readonly int _maxConnections;
-    private readonly int _maxPendingRequests;
+    private readonly CircuitBreakers _breakers;
     private readonly Lock _hostsLock = new();
     private volatile HostSet _hosts = HostSet.Empty;
     private volatile LoadBalancingView _view = new(HostSet.Empty, HostSet.Empty, Panic: false);
-    private int _activeConnections;
-    private int _pendingRequests;
 
-    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, int maxConnections, int maxPendingRequests, TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
+    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, CircuitBreakers breakers, TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
     {
-        _maxPendingRequests = maxPendingRequests;
+        _breakers = breakers;
         Name = name;
         HttpOptions = httpOptions ?? UpstreamHttpOptions.Default;
         _policy = policy;
         ConnectTimeout = connectTimeout;
-        _maxConnections = maxConnections;
         _transport = transport;
         Stats = stats;
         _logger = logger;
@@ -188,7 +184,7 @@ internal sealed class Cluster : IUpstreamCluster
 
     private async ValueTask<UpstreamConnectResult> ConnectAsync(UpstreamHost host, CancellationToken cancellationToken)
     {
-        if (!TryAcquireConnectionSlot())
+        if (!_breakers.TryEnterConnection())
         {
             Stats.Overflow.Increment();
             return new UpstreamConnectResult(null, UpstreamFailure.Overflow, host.Address);
@@ -239,44 +235,53 @@ internal sealed class Cluster : IUpstreamCluster
         Stats.BytesSent.Add(transport.BytesSent);
     }
 
-    public bool HasConnectionSlot => Volatile.Read(ref _activeConnections) < _maxConnections;
+    public bool HasConnectionSlot => _breakers.HasConnectionSlot;
 
     public event Action? ConnectionSlotFreed;
 
     public bool TryEnterPending()
     {
-        if (Interlocked.Increment(ref _pendingRequests) > _maxPendingRequests)
+        if (!_breakers.TryEnterPending())
         {
-            Interlocked.Decrement(ref _pendingRequests);
             Stats.PendingOverflow.Increment();
             return false;
         }
         Stats.PendingTotal.Increment();
         Stats.PendingActive.Increment();
-        if (Volatile.Read(ref _pendingRequests) >= _maxPendingRequests) Stats.PendingBreakerOpen.Set(1);
         return true;
     }
 
     public void ExitPending()
     {
         Stats.PendingActive.Decrement();
-        if (Interlocked.Decrement(ref _pendingRequests) < _maxPendingRequests) Stats.PendingBreakerOpen.Set(0);
+        _breakers.ExitPending();
     }
 
-    private bool TryAcquireConnectionSlot()
+    public bool TryEnterRequest()
     {
-        if (Interlocked.Increment(ref _activeConnections) <= _maxConnections)
+        if (!_breakers.TryEnterRequest())
         {
-            if (Volatile.Read(ref _activeConnections) >= _maxConnections) Stats.CircuitBreakerOpen.Set(1);
-            return true;
+            // Envoy counts a max_requests overflow as a pending overflow too.
+            Stats.PendingOverflow.Increment();
+            return false;
         }
-        Interlocked.Decrement(ref _activeConnections);
-        return false;
+        Stats.RequestsActive.Increment();
+        return true;
     }
+
+    public void ExitRequest()
+    {
+        Stats.RequestsActive.Decrement();
+        _breakers.ExitRequest();
+    }
+
+    public bool TryEnterRetry() => _breakers.TryEnterRetry();
+
+    public void ExitRetry() => _breakers.ExitRetry();
 
     private void ReleaseConnectionSlot()
     {
-        if (Interlocked.Decrement(ref _activeConnections) < _maxConnections) Stats.CircuitBreakerOpen.Set(0);
+        _breakers.ExitConnection();
         ConnectionSlotFreed?.Invoke();
     }
 }

@@ -22,11 +22,10 @@ internal sealed class ClusterStats
         DnsUpdateAttempts = scope.Counter("update_attempt");
         DnsUpdateSuccesses = scope.Counter("update_success");
         DnsUpdateFailures = scope.Counter("update_failure");
-        CircuitBreakerOpen = scope.Gauge("circuit_breakers.default.cx_open");
         PendingTotal = scope.Counter("upstream_rq_pending_total");
         PendingOverflow = scope.Counter("upstream_rq_pending_overflow");
         PendingActive = scope.Gauge("upstream_rq_pending_active");
-        PendingBreakerOpen = scope.Gauge("circuit_breakers.default.rq_pending_open");
+        RequestsActive = scope.Gauge("upstream_rq_active");
     }
 
     public Counter ConnectionsTotal { get; }
@@ -63,18 +62,15 @@ internal sealed class ClusterStats
 
     public Counter DnsUpdateFailures { get; }
 
-    /// <summary>1 while the max_connections breaker is open, else 0.</summary>
-    public Gauge CircuitBreakerOpen { get; }
-
     /// <summary>Requests that had to wait for a connection (all max_connections busy).</summary>
     public Counter PendingTotal { get; }
 
-    /// <summary>Requests refused because max_pending_requests were waiting already (503, UO).</summary>
+    /// <summary>Requests refused because max_pending_requests were waiting already, or max_requests were in flight (503, UO).</summary>
     public Counter PendingOverflow { get; }
 
     /// <summary>Requests waiting for a connection now.</summary>
     public Gauge PendingActive { get; }
 
-    /// <summary>1 while the max_pending_requests breaker is open (that many are waiting).</summary>
-    public Gauge PendingBreakerOpen { get; }
+    /// <summary>Requests in flight to the cluster (HTTP exchanges holding a max_requests place).</summary>
+    public Gauge RequestsActive { get; }
 }

@@ -35,6 +35,34 @@ internal sealed class Exchange(HttpStreamInfo info)
     /// <summary>True once the request was re-sent on a fresh connection (at most once).</summary>
     public bool Retried { get; set; }
 
+    /// <summary>The request's retries, or null when it is not retried (no policy, an upgrade, ...).</summary>
+    public RetryState? Retry { get; set; }
+
+    /// <summary>The route timeout was armed (once, at the end of the request: it spans every attempt).</summary>
+    public bool RouteTimerArmed { get; set; }
+
+    /// <summary>The cluster whose max_requests place the exchange holds, while <see cref="_requestSlot"/> is 1.</summary>
+    public Junction.Upstream.IUpstreamCluster? RequestSlotCluster { get; private set; }
+
+    // 1 while a max_requests place is held; released once, by the data path or the connection closing.
+    private int _requestSlot;
+
+    /// <summary>Takes a place among the cluster's requests in flight; false at max_requests.</summary>
+    public bool TryEnterRequest(Junction.Upstream.IUpstreamCluster cluster)
+    {
+        if (!cluster.TryEnterRequest()) return false;
+        RequestSlotCluster = cluster;
+        Volatile.Write(ref _requestSlot, 1);
+        return true;
+    }
+
+    /// <summary>Gives back the cluster places the exchange holds (request and retry). Safe from any thread, and more than once.</summary>
+    public void ReleaseClusterPlaces()
+    {
+        if (Interlocked.Exchange(ref _requestSlot, 0) == 1) RequestSlotCluster!.ExitRequest();
+        Retry?.ReleaseRetrySlot();
+    }
+
     /// <summary>True once response bytes have gone to the client: errors after that can only reset.</summary>
     public bool ResponseStarted { get; set; }
 
@@ -102,6 +130,10 @@ internal sealed class Exchange(HttpStreamInfo info)
         Http2Upstream = null;
         Host = null;
         Retried = false;
+        Retry = null;
+        RouteTimerArmed = false;
+        RequestSlotCluster = null;
+        _requestSlot = 0;
         ResponseStarted = false;
         IsUpgrade = false;
         TunnelPump = null;

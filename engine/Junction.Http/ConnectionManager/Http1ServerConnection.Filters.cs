@@ -252,44 +252,53 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask RelayFilteredResponseAsync(Exchange exchange)
     {
+        ArmRouteTimeout(exchange);
+        try
+        {
+            // A retried attempt never reaches the encoders: they see only the response the client gets.
+            while (!await RelayFilteredAttemptAsync(exchange).ConfigureAwait(false))
+            {
+                if (!await ResendAsync(exchange).ConfigureAwait(false)) return;
+            }
+        }
+        finally
+        {
+            _exchangeCancel.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>One attempt's response through the encoders; false when the attempt was dropped for a retry.</summary>
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
+    private async ValueTask<bool> RelayFilteredAttemptAsync(Exchange exchange)
+    {
         var upstream = exchange.Upstream!;
         var chain = exchange.Filters!;
         var head = upstream.Response;
         upstream.Requests++;
         exchange.Info.Response = head;
-        if (exchange.Route.Timeout is { } timeout) _exchangeCancel.CancelAfter(timeout);
         var token = _exchangeCancel.Token;
         try
         {
-            _responseBytesSeen = false;
-            bool headRead;
-            try
-            {
-                headRead = await ReadResponseHeadAsync(upstream.Input, upstream.Parser, head, token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or System.IO.IOException)
-            {
-                headRead = false;
-            }
+            var (headRead, perTryExpired) = await ReadAttemptHeadAsync(exchange, upstream, token).ConfigureAwait(false);
             if (!headRead)
             {
-                if (await TryResendOnFreshConnectionAsync(exchange).ConfigureAwait(false)) return;
-                await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
-                return;
+                if (!perTryExpired && await TryResendOnFreshConnectionAsync(exchange).ConfigureAwait(false)) return true;
+                return !await RetryFailedAttemptAsync(exchange, perTryExpired).ConfigureAwait(false);
             }
             if (exchange.IsUpgrade && head.StatusCode == 101)
             {
                 await BeginTunnelAsync(exchange, head).ConfigureAwait(false);
-                return;
+                return true;
             }
             var framing = Http1Framing.ForResponse(in head.Framing, head.Version, head.StatusCode, _request.Method);
             if (framing.Kind is Http1BodyKind.Reject or Http1BodyKind.Tunnel)
             {
                 await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
-                return;
+                return true;
             }
-            exchange.Info.SetResponseCode(head.StatusCode);
             exchange.UpstreamStats?.CountResponse(head.StatusCode);
+            if (await RetryAnsweredAttemptAsync(exchange, head).ConfigureAwait(false)) return false;
+            exchange.Info.SetResponseCode(head.StatusCode);
             exchange.ResponseHead = head;
             exchange.ClientFraming = framing;
             exchange.KeepAlive = !_request.WantsClose && !exchange.BodyUnread && !_drainAfterExchange;
@@ -301,7 +310,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             {
                 result = await EncodeResponseBodyAsync(exchange, upstream, framing, token).ConfigureAwait(false);
             }
-            if (result == FilterChainResult.Ended && _exchange != exchange) return;
+            if (result == FilterChainResult.Ended && _exchange != exchange) return true;
             await AfterEncodeAsync(exchange, result, upstream, reusable: !head.WantsClose && framing.Kind != Http1BodyKind.CloseDelimited).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested && !Connection.Closed.IsCancellationRequested)
@@ -316,10 +325,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         {
             await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
         }
-        finally
-        {
-            _exchangeCancel.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
+        return true;
     }
 
     /// <summary>Reads the response body from the upstream, piece by piece, into the encoders.</summary>
@@ -452,7 +458,9 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     async ValueTask<bool> IHttpFilterChainSink.RequestDataAsync(HttpBody body, bool endOfStream)
     {
         var exchange = _exchange!;
-        var output = exchange.Upstream!.Output;
+        var upstream = exchange.Upstream!.Output;
+        // What goes upstream is kept for a retry (when one is possible).
+        var output = BeginRequestBodyWrite(exchange, upstream, out var mark);
         if (exchange.UpstreamFraming.Kind == Http1BodyKind.ContentLength)
         {
             if (body.Length > exchange.UpstreamRemaining || (endOfStream && body.Length != exchange.UpstreamRemaining))
@@ -473,6 +481,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             }
             if (endOfStream) output.Write("0\r\n\r\n"u8);
         }
+        EndRequestBodyWrite(exchange, upstream, mark);
         if (endOfStream) exchange.RequestComplete = true;
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
@@ -480,13 +489,15 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     async ValueTask<bool> IHttpFilterChainSink.RequestTrailersAsync()
     {
         var exchange = _exchange!;
-        var output = exchange.Upstream!.Output;
+        var upstream = exchange.Upstream!.Output;
+        var output = BeginRequestBodyWrite(exchange, upstream, out var mark);
         if (exchange.UpstreamFraming.Kind == Http1BodyKind.Chunked)
         {
             output.Write("0\r\n"u8);
             WriteTrailerFields(output, _requestTrailers!);
             output.Write("\r\n"u8);
         }
+        EndRequestBodyWrite(exchange, upstream, mark);
         exchange.RequestComplete = true;
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }

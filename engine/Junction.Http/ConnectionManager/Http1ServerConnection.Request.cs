@@ -77,58 +77,113 @@ internal sealed partial class Http1ServerConnection
 
         var cluster = route.Cluster!;
         exchange.Info.UpstreamCluster = cluster.Name;
-        var host = cluster.ChooseHost(route.Hash);
-        if (host is null)
+        exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
+        if (!exchange.TryEnterRequest(cluster))
         {
-            if (TryUseFallback(exchange, ResponseFlags.NoHealthyUpstream)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
-            exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
-            await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
+            if (TryUseFallback(exchange, ResponseFlags.UpstreamOverflow)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
+            // max_requests are in flight: Envoy fails the request at once, without queueing it.
+            exchange.Info.SetFlag(ResponseFlags.UpstreamOverflow);
+            await LocalReplyAsync(exchange, 503, OverflowBody).ConfigureAwait(false);
             return false;
         }
-        exchange.Info.UpstreamHost = host.Address;
-        if (route.AutoHostRewrite) route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
-        if (cluster.HttpOptions.Http2 is { } http2)
+        exchange.IsUpgrade = provider.AllowWebSocket && _request.ConnectionUpgrade && _request.UpgradeIndex >= 0 &&
+            !hasBody && Ascii.EqualsIgnoreCase(_request.Value(_request.UpgradeIndex), "websocket"u8);
+        BeginRetries(exchange, route.Retry, cluster);
+        // Copied out of the route: a ref local cannot live across the awaits below.
+        var hash = route.Hash;
+        var timeout = route.Timeout;
+        var autoHostRewrite = route.AutoHostRewrite;
+
+        Http1UpstreamConnection upstream;
+        while (true)
         {
-            if (exchange.Filters is null) return await OpenHttp2UpstreamAsync(exchange, cluster, host, http2).ConfigureAwait(false);
-            // The filter path writes HTTP/1.1 framing upstream; it cannot feed an HTTP/2 stream yet.
-            exchange.Info.TerminationDetails = "http_filters_with_http2_upstream_unsupported";
-            await LocalReplyAsync(exchange, 502, "HTTP filters with an HTTP/2 cluster are not supported yet"u8.ToArray()).ConfigureAwait(false);
-            return false;
+            var host = ChooseHost(exchange, cluster, hash);
+            if (host is null)
+            {
+                if (TryUseFallback(exchange, ResponseFlags.NoHealthyUpstream))
+                {
+                    // The fallback is another cluster (its own places) or a direct response.
+                    exchange.ReleaseClusterPlaces();
+                    return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
+                }
+                exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
+                await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
+                return false;
+            }
+            exchange.Info.UpstreamHost = host.Address;
+            if (autoHostRewrite) exchange.Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
+            exchange.Retry?.NoteAttempt(host);
+            if (cluster.HttpOptions.Http2 is { } http2)
+            {
+                // HTTP/2 clusters are not retried yet: the stream path has no replay.
+                if (exchange.Filters is null) return await OpenHttp2UpstreamAsync(exchange, cluster, host, http2).ConfigureAwait(false);
+                // The filter path writes HTTP/1.1 framing upstream; it cannot feed an HTTP/2 stream yet.
+                exchange.Info.TerminationDetails = "http_filters_with_http2_upstream_unsupported";
+                await LocalReplyAsync(exchange, 502, "HTTP filters with an HTTP/2 cluster are not supported yet"u8.ToArray()).ConfigureAwait(false);
+                return false;
+            }
+            var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
+            var (acquired, result) = await pool.AcquireAsync(cluster, host, Connection.Closed, timeout).ConfigureAwait(false);
+            if (acquired is null)
+            {
+                if (result.Failure == UpstreamFailure.Overflow && TryUseFallback(exchange, ResponseFlags.UpstreamOverflow))
+                {
+                    exchange.ReleaseClusterPlaces();
+                    return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
+                }
+                // A connect failure the retry policy covers tries again (another host, after the back-off).
+                if (await UpstreamUnavailableAsync(exchange, result).ConfigureAwait(false)) continue;
+                return false;
+            }
+            upstream = acquired;
+            exchange.Upstream = upstream;
+            exchange.Pool = pool;
+            exchange.Host = host;
+            exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
+            break;
         }
-        var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
-        var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed, route.Timeout).ConfigureAwait(false);
-        if (upstream is null && result.Failure == UpstreamFailure.PendingTimeout)
+
+        if (_request.ExpectsContinue && hasBody) await SendContinueAsync(exchange).ConfigureAwait(false);
+
+        WriteRequestHead(exchange, upstream.Output);
+        if (exchange.Route.Mirrors is not null) MirrorRequest(exchange);
+        exchange.UpstreamStats.RequestsTotal.Increment();
+        exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        return true;
+    }
+
+    private static readonly byte[] OverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray();
+
+    /// <summary>
+    /// No connection to the host: a pending request past its route timeout (504 UT), a full circuit breaker
+    /// (503 UO), or a connect failure (503 UF) -- unless the retry policy retries it. True when the caller
+    /// should try again (the back-off was waited); false when the exchange was answered.
+    /// </summary>
+    private async ValueTask<bool> UpstreamUnavailableAsync(Exchange exchange, UpstreamConnectResult result)
+    {
+        if (result.Failure == UpstreamFailure.PendingTimeout)
         {
             // The route timeout passed while the request waited for a connection.
             exchange.Info.SetFlag(ResponseFlags.UpstreamRequestTimeout);
             await LocalReplyAsync(exchange, 504, "upstream request timeout"u8.ToArray()).ConfigureAwait(false);
             return false;
         }
-        if (upstream is null)
+        if (result.Failure == UpstreamFailure.Overflow)
         {
-            if (result.Failure == UpstreamFailure.Overflow && TryUseFallback(exchange, ResponseFlags.UpstreamOverflow)) return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
-            exchange.Info.SetFlag(result.Failure == UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);
-            var body = result.Failure == UpstreamFailure.Overflow
-                ? "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray()
-                : "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray();
-            await LocalReplyAsync(exchange, 503, body).ConfigureAwait(false);
+            // Envoy never retries an overflow: it would only add load to a cluster that is full.
+            exchange.Info.SetFlag(ResponseFlags.UpstreamOverflow);
+            await LocalReplyAsync(exchange, 503, OverflowBody).ConfigureAwait(false);
             return false;
         }
-        exchange.Upstream = upstream;
-        exchange.Pool = pool;
-        exchange.Host = host;
-        exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
-
-        if (_request.ExpectsContinue && hasBody) await SendContinueAsync(exchange).ConfigureAwait(false);
-
-        exchange.IsUpgrade = provider.AllowWebSocket && _request.ConnectionUpgrade && _request.UpgradeIndex >= 0 &&
-            !hasBody && Ascii.EqualsIgnoreCase(_request.Value(_request.UpgradeIndex), "websocket"u8);
-        WriteRequestHead(exchange, upstream.Output);
-        if (exchange.Route.Mirrors is not null) MirrorRequest(exchange);
-        exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
-        exchange.UpstreamStats.RequestsTotal.Increment();
-        exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        return true;
+        if (exchange.Retry is { } retry)
+        {
+            var decision = retry.OnFailure(RetryFailure.ConnectFailure, exchange.UpstreamStats!);
+            if (decision == RetryDecision.Retry) return await BackOffAsync(exchange).ConfigureAwait(false);
+            NoteRetryRefusal(exchange, decision);
+        }
+        exchange.Info.SetFlag(ResponseFlags.UpstreamConnectionFailure);
+        await LocalReplyAsync(exchange, 503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray()).ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>
@@ -155,14 +210,18 @@ internal sealed partial class Http1ServerConnection
                 var take = Math.Min(exchange.BodyRemaining, data.Length);
                 if (take > 0)
                 {
-                    output.WriteSequence(data.Buffer.Slice(0, take));
+                    var target = BeginRequestBodyWrite(exchange, output, out var mark);
+                    target.WriteSequence(data.Buffer.Slice(0, take));
+                    EndRequestBodyWrite(exchange, output, mark);
                     data.Consume(take);
                     exchange.BodyRemaining -= take;
                 }
                 complete = exchange.BodyRemaining == 0;
                 break;
             case Http1BodyKind.Chunked:
-                complete = ReencodeRequestChunks(data, output);
+                var chunkTarget = BeginRequestBodyWrite(exchange, output, out var chunkMark);
+                complete = ReencodeRequestChunks(data, chunkTarget);
+                EndRequestBodyWrite(exchange, output, chunkMark);
                 break;
             default:
                 complete = true;

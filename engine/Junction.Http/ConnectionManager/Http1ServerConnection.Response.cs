@@ -17,47 +17,68 @@ internal sealed partial class Http1ServerConnection
     [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder))]
     private async ValueTask RelayResponseAsync(Exchange exchange)
     {
+        ArmRouteTimeout(exchange);
+        try
+        {
+            // Each failed attempt the retry policy retries is dropped and the request sent again.
+            while (!await RelayAttemptAsync(exchange).ConfigureAwait(false))
+            {
+                if (!await ResendAsync(exchange).ConfigureAwait(false)) return;
+            }
+        }
+        finally
+        {
+            _exchangeCancel.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>
+    /// The route timeout runs from the end of the request to the end of the response, across every
+    /// attempt. The source was reset when the stream began; the timer may cancel it too (Timeouts.cs).
+    /// </summary>
+    private void ArmRouteTimeout(Exchange exchange)
+    {
+        if (exchange.RouteTimerArmed) return;
+        exchange.RouteTimerArmed = true;
+        if (exchange.Route.Timeout is { } timeout) _exchangeCancel.CancelAfter(timeout);
+    }
+
+    /// <summary>
+    /// Reads the upstream's response head (within per_try_timeout, when the retry policy has one) and
+    /// decides whether the attempt is retried; a response that is not is relayed as by
+    /// <see cref="RelayResponseAsync"/>. Returns false when the attempt was dropped for a retry.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
+    private async ValueTask<bool> RelayAttemptAsync(Exchange exchange)
+    {
         var upstream = exchange.Upstream!;
         var head = upstream.Response;
         upstream.Requests++;
         exchange.Info.Response = head;
-
-        // The route timeout runs from the end of the request to the end of the response. The source was
-        // reset when the stream began; the timer may cancel it too (Timeouts.cs).
-        if (exchange.Route.Timeout is { } timeout) _exchangeCancel.CancelAfter(timeout);
         var token = _exchangeCancel.Token;
 
         try
         {
-            _responseBytesSeen = false;
-            bool headRead;
-            try
-            {
-                headRead = await ReadResponseHeadAsync(upstream.Input, upstream.Parser, head, token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or System.IO.IOException)
-            {
-                headRead = false;
-            }
+            var (headRead, perTryExpired) = await ReadAttemptHeadAsync(exchange, upstream, token).ConfigureAwait(false);
             if (!headRead)
             {
-                if (await TryResendOnFreshConnectionAsync(exchange).ConfigureAwait(false)) return;
-                await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
-                return;
+                if (!perTryExpired && await TryResendOnFreshConnectionAsync(exchange).ConfigureAwait(false)) return true;
+                return !await RetryFailedAttemptAsync(exchange, perTryExpired).ConfigureAwait(false);
             }
             if (exchange.IsUpgrade && head.StatusCode == 101)
             {
                 await BeginTunnelAsync(exchange, head).ConfigureAwait(false);
-                return;
+                return true;
             }
             var framing = Http1Framing.ForResponse(in head.Framing, head.Version, head.StatusCode, _request.Method);
             if (framing.Kind is Http1BodyKind.Reject or Http1BodyKind.Tunnel)
             {
                 await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
-                return;
+                return true;
             }
-            exchange.Info.SetResponseCode(head.StatusCode);
             exchange.UpstreamStats?.CountResponse(head.StatusCode);
+            if (await RetryAnsweredAttemptAsync(exchange, head).ConfigureAwait(false)) return false;
+            exchange.Info.SetResponseCode(head.StatusCode);
 
             var clientIs10 = _request.Version == Http1Version.Http10;
             // A body the client can only read to its end (1.0 client, unframed response) ends the connection.
@@ -81,7 +102,7 @@ internal sealed partial class Http1ServerConnection
                 await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
                 exchange.Upstream = null;
                 EndExchange(exchange, keepAlive: false);
-                return;
+                return true;
             }
             if (!bodyComplete)
             {
@@ -92,7 +113,7 @@ internal sealed partial class Http1ServerConnection
                 exchange.Upstream = null;
                 EndExchange(exchange, keepAlive: false);
                 Connection.Close(ConnectionCloseType.AbortReset);
-                return;
+                return true;
             }
 
             exchange.UpstreamStats?.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(exchange.UpstreamStart).TotalMilliseconds);
@@ -103,6 +124,7 @@ internal sealed partial class Http1ServerConnection
             // upstream connection and is overwritten as soon as another request reuses it.
             EndExchange(exchange, keepAlive);
             await pool.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
+            return true;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested && !Connection.Closed.IsCancellationRequested)
         {
@@ -116,10 +138,7 @@ internal sealed partial class Http1ServerConnection
         {
             await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
         }
-        finally
-        {
-            _exchangeCancel.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
+        return true;
     }
 
     // True once the current exchange's upstream has sent any byte of a response.

@@ -94,6 +94,7 @@ internal sealed partial class Http1ServerConnection
             await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
             exchange.Upstream = null;
         }
+        exchange.ReleaseClusterPlaces();
         provider.Stats.RequestsActive.Decrement();
         provider.Stats.CountResponse(101);
         exchange.Info.MarkEnded();

@@ -185,6 +185,8 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         provider.Stats.RequestTime.Record(exchange.Info.Duration.TotalMilliseconds);
         if (provider.AccessLog.IsEnabled) provider.AccessLog.Log(exchange.Info);
         exchange.Filters?.End();
+        exchange.ReleaseClusterPlaces();
+        exchange.Retry?.End();
         _exchange = null;
         EndStream();
         // max_connection_duration may have passed after the response head said keep-alive: close anyway.
@@ -215,6 +217,9 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
             exchange.Filters?.Abort();
             exchange.Upstream?.Abort();
             if (exchange.Http2Upstream is { } stream) _ = stream.CancelAsync().AsTask();
+            // The data path may never end this exchange now; the cluster's places must not leak. (Its
+            // replay buffer stays: the data path may still be using it.)
+            exchange.ReleaseClusterPlaces();
         }
         _request.Dispose();
         _filterChain?.Release();

@@ -126,6 +126,7 @@ internal sealed class HttpRouter
         outcome.Fallback = action.Fallback;
         outcome.Mirrors = action.MirrorPolicies;
         outcome.IdleTimeout = action.IdleTimeout;
+        outcome.Retry = action.RetryPolicy ?? entry.VirtualHost.RetryPolicy;
         if (action.RewritePath(path) is { } rewritten)
         {
             // The rewrite replaces the path; the query goes along unchanged. The route table's strings

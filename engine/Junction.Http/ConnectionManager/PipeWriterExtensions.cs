@@ -33,7 +33,7 @@ internal static class BufferWriterExtensions
     }
 
     /// <summary>Copies every segment of <paramref name="data"/>.</summary>
-    public static void WriteSequence(this PipeWriter writer, in ReadOnlySequence<byte> data)
+    public static void WriteSequence(this IBufferWriter<byte> writer, in ReadOnlySequence<byte> data)
     {
         foreach (var segment in data) writer.Write(segment.Span);
     }

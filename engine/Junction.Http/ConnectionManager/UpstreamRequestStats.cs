@@ -29,6 +29,12 @@ internal sealed class UpstreamRequestStats
         };
         Timeouts = scope.Counter("upstream_rq_timeout");
         Retries = scope.Counter("upstream_rq_retry");
+        RetrySuccesses = scope.Counter("upstream_rq_retry_success");
+        RetryOverflows = scope.Counter("upstream_rq_retry_overflow");
+        RetryLimitExceeded = scope.Counter("upstream_rq_retry_limit_exceeded");
+        RetryBackOffs = scope.Counter("upstream_rq_retry_backoff_exponential");
+        PerTryTimeouts = scope.Counter("upstream_rq_per_try_timeout");
+        RetryAbandoned = scope.Counter("retry_or_shadow_abandoned");
         ResetsBeforeResponse = scope.Counter("upstream_rq_rx_reset");
         RequestTime = scope.Histogram("upstream_rq_time");
         Fallbacks = scope.Counter("upstream_rq_fallback");
@@ -40,8 +46,26 @@ internal sealed class UpstreamRequestStats
 
     public Counter Timeouts { get; }
 
-    /// <summary>Requests re-sent on a fresh connection after a reused one was found closed.</summary>
+    /// <summary>Retries made: by a retry policy, or re-sent on a fresh connection after a reused one was found closed.</summary>
     public Counter Retries { get; }
+
+    /// <summary>Retried requests whose last attempt needed no further retry.</summary>
+    public Counter RetrySuccesses { get; }
+
+    /// <summary>Retries not made because max_retries (or the retry budget) were in flight.</summary>
+    public Counter RetryOverflows { get; }
+
+    /// <summary>Retries not made because the request had used all its retries (num_retries, x-envoy-max-retries).</summary>
+    public Counter RetryLimitExceeded { get; }
+
+    /// <summary>Retries that waited Envoy's jittered exponential back-off.</summary>
+    public Counter RetryBackOffs { get; }
+
+    /// <summary>Attempts that got no response head within the policy's per_try_timeout.</summary>
+    public Counter PerTryTimeouts { get; }
+
+    /// <summary>Requests whose body outgrew the buffer limit, so they could no longer be retried.</summary>
+    public Counter RetryAbandoned { get; }
 
     /// <summary>Upstream resets or closes before a complete response.</summary>
     public Counter ResetsBeforeResponse { get; }

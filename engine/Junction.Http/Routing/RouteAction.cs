@@ -76,6 +76,9 @@ internal sealed class RouteAction
     /// <summary><c>request_mirror_policies</c>: clusters that get a shadow copy of the request; null when none.</summary>
     public RouteMirrorPolicy[]? MirrorPolicies { get; init; }
 
+    /// <summary><c>retry_policy</c>: when and how often failed attempts are retried; null when not configured (the virtual host's applies).</summary>
+    public RetryPolicy? RetryPolicy { get; init; }
+
     /// <summary>True when <c>prefix_rewrite</c> or <c>regex_rewrite</c> is configured.</summary>
     public bool HasPathRewrite => _rewrite is not null;
 

@@ -9,7 +9,7 @@ internal sealed partial class RouteTableBinder
 
     private static readonly string[] UnsupportedRouteActionFields =
     [
-        "retry_policy", "retry_policy_typed_config", "rate_limits",
+        "retry_policy_typed_config", "rate_limits",
         "include_vh_rate_limits", "cors", "max_stream_duration", "cluster_not_found_response_code", "metadata_match",
         "priority", "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
         "max_grpc_timeout", "grpc_timeout_offset", "early_data_policy", "path_rewrite_policy", "host_rewrite_header",
@@ -73,6 +73,7 @@ internal sealed partial class RouteTableBinder
         var hashPolicies = BindHashPolicies(map);
         var fallback = map.Map("junction_fallback") is { } fallbackMap ? BindFallback(fallbackMap) : null;
         var mirrors = BindMirrorPolicies(map);
+        var retryPolicy = BindRetryPolicy(map);
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
@@ -84,6 +85,7 @@ internal sealed partial class RouteTableBinder
             HashPolicies = hashPolicies,
             Fallback = fallback,
             MirrorPolicies = mirrors,
+            RetryPolicy = retryPolicy,
         };
     }
 

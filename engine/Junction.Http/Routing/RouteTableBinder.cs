@@ -24,7 +24,7 @@ internal sealed partial class RouteTableBinder
 
     private static readonly string[] UnsupportedVirtualHostFields =
     [
-        "require_tls", "virtual_clusters", "rate_limits", "cors", "retry_policy", "retry_policy_typed_config",
+        "require_tls", "virtual_clusters", "rate_limits", "cors", "retry_policy_typed_config",
         "hedge_policy", "include_request_attempt_count", "include_attempt_count_in_response",
         "per_request_buffer_limit_bytes", "request_body_buffer_limit", "request_mirror_policies", "matcher", "metadata",
     ];
@@ -89,10 +89,11 @@ internal sealed partial class RouteTableBinder
         if (domainNodes is { Count: 0 }) domainNodes.Error("domains must list at least one domain");
         var hostMutations = BindHeaderMutations(map);
         var perFilterConfig = BindPerFilterConfig(map);
+        var retryPolicy = BindRetryPolicy(map);
         foreach (var field in UnsupportedVirtualHostFields) map.Unsupported(field);
 
         var domains = new List<string>();
-        var host = new VirtualHost(name, domains, perFilterConfig);
+        var host = new VirtualHost(name, domains, perFilterConfig) { RetryPolicy = retryPolicy };
         foreach (var node in domainNodes?.Items ?? [])
         {
             if (node is ConfigScalar { IsNull: false } scalar)

@@ -22,6 +22,9 @@ internal sealed class VirtualHost
     /// <summary>The domains as configured, lower-cased.</summary>
     public IReadOnlyList<string> Domains { get; }
 
+    /// <summary>The virtual host's <c>retry_policy</c>, used by its routes that have none; null when not configured.</summary>
+    public RetryPolicy? RetryPolicy { get; init; }
+
     /// <summary>The routes in configuration order; the first that matches wins.</summary>
     public IReadOnlyList<RouteEntry> Routes => _routes;
 

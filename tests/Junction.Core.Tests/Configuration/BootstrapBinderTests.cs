@@ -605,12 +605,41 @@ public sealed class BootstrapBinderTests
         Assert.Equal(TimeSpan.FromSeconds(1), Assert.Single(config.Clusters).ConnectTimeout);
     }
 
+    [Fact]
+    public void Request_and_retry_breakers_bind_with_envoys_defaults()
+    {
+        var (config, diagnostics) = ConfigAssert.Bind("""
+            static_resources:
+              clusters:
+              - name: budgeted
+                circuit_breakers:
+                  thresholds:
+                  - max_requests: 50
+                    max_retries: 7
+                    track_remaining: true
+                    retry_budget: { budget_percent: { value: 35.5 }, min_retry_concurrency: 2 }
+              - name: defaults
+                circuit_breakers:
+                  thresholds:
+                  - retry_budget: {}
+            """);
+
+        Assert.Empty(diagnostics.Errors);
+        var budgeted = config.Clusters[0].CircuitBreakers;
+        Assert.Equal((50, 7, true), (budgeted.MaxRequests, budgeted.MaxRetries, budgeted.TrackRemaining));
+        Assert.Equal(new RetryBudgetConfig(35.5, 2), budgeted.RetryBudget);
+        var defaults = config.Clusters[1].CircuitBreakers;
+        Assert.Equal((1024, 3, false), (defaults.MaxRequests, defaults.MaxRetries, defaults.TrackRemaining));
+        Assert.Equal(new RetryBudgetConfig(20, 3), defaults.RetryBudget);
+    }
+
     [Theory]
     [InlineData("- priority: HIGH", 6, 19, "thresholds[0].priority", "field 'priority' is not supported: only DEFAULT thresholds are supported")]
-    [InlineData("- max_requests: 10", 6, 23, "thresholds[0].max_requests", "field 'max_requests' is not supported")]
+    [InlineData("- max_requests: -1", 6, 23, "thresholds[0].max_requests", "-1 is out of range [0, 2147483647]")]
     [InlineData("- max_pending_requests: -1", 6, 31, "thresholds[0].max_pending_requests", "-1 is out of range [0, 2147483647]")]
-    [InlineData("- max_retries: 3", 6, 22, "thresholds[0].max_retries", "field 'max_retries' is not supported")]
-    [InlineData("- retry_budget: {}", 6, 23, "thresholds[0].retry_budget", "field 'retry_budget' is not supported")]
+    [InlineData("- max_retries: -1", 6, 22, "thresholds[0].max_retries", "-1 is out of range [0, 2147483647]")]
+    [InlineData("- max_connection_pools: 3", 6, 31, "thresholds[0].max_connection_pools", "field 'max_connection_pools' is not supported: Junction keeps one connection pool per host")]
+    [InlineData("- retry_budget: { min_retry_concurrency: 1, budgett_percent: {} }", 6, 51, "thresholds[0].retry_budget.budgett_percent", "unknown field 'budgett_percent'")]
     [InlineData("- max_connections: -1", 6, 26, "thresholds[0].max_connections", "-1 is out of range [0, 2147483647]")]
     [InlineData("- { max_connections: 1 }\n      - { priority: DEFAULT }", 7, 9, "thresholds[1]", "duplicate thresholds for priority DEFAULT (first defined at line 6)")]
     public void Bad_circuit_breaker_is_reported(string thresholds, int line, int column, string path, string message)

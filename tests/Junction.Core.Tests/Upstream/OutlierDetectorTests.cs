@@ -30,8 +30,8 @@ public sealed class OutlierDetectorTests
     private (Cluster Cluster, OutlierDetector Detector, UpstreamHost[] Hosts) NewCluster(int hosts, OutlierDetectionConfig config, int seed = 1)
     {
         var scope = _stats.Scope("cluster").Scope("c");
-        var cluster = new Cluster("c", new RoundRobinPolicy(), TimeSpan.FromSeconds(1), 1024, 1024, new TransportOptions(64 * 1024),
-            new ClusterStats(scope), NullLogger.Instance) { HealthyPanicThreshold = 0 };
+        var cluster = new Cluster("c", new RoundRobinPolicy(), TimeSpan.FromSeconds(1), new CircuitBreakers(Junction.Core.Configuration.CircuitBreakerConfig.Default, scope),
+            new TransportOptions(64 * 1024), new ClusterStats(scope), NullLogger.Instance) { HealthyPanicThreshold = 0 };
         var detector = new OutlierDetector("c", config, new OutlierDetectionStats(scope.Scope("outlier_detection")),
             cluster.OnHostHealthChanged, NullLogger.Instance, _clock, new Random(seed));
         cluster.OutlierDetector = detector;

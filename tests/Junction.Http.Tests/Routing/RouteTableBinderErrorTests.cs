@@ -261,8 +261,8 @@ public sealed class RouteTableBinderErrorTests
               prefix: /
             route:
               cluster: backend
-              retry_policy: {num_retries: 3}
-        """, 9, 21, "virtual_hosts[0].routes[0].route.retry_policy", "field 'retry_policy' is not supported");
+              hedge_policy: {initial_requests: 2}
+        """, 9, 21, "virtual_hosts[0].routes[0].route.hedge_policy", "field 'hedge_policy' is not supported");
 
     [Fact]
     public void UnsupportedMatchFieldIsNamed() => SingleError("""

@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Junction.AccessLog;
+using Junction.Http.Http1;
+using Junction.Http.Routing;
+using Junction.Http.Upstream;
+using Junction.Upstream;
+
+namespace Junction.Http.ConnectionManager;
+
+/// <summary>
+/// Retries (a route's or virtual host's <c>retry_policy</c>, or <c>x-envoy-retry-on</c>). A failed attempt
+/// is retried only before anything of its response went to the client: the decision is made on the
+/// response head (or on a reset, a connect failure, per_try_timeout) before a byte is written, so no
+/// response is ever buffered. The request body is kept as it goes upstream, up to the listener's
+/// buffer limit (beyond it the request streams on and is not retried), and sent again with a fresh
+/// head on a new connection, to a host chosen again (avoiding tried hosts with <c>previous_hosts</c>).
+/// </summary>
+/// <remarks>
+/// The route timeout spans every attempt and the back-offs; per_try_timeout bounds one attempt's wait
+/// for its response head and is ignored once the response started, as in Envoy. With HTTP filters the
+/// same applies: decoders ran once and their output is what is replayed; encoders only ever see the
+/// response that is not retried.
+/// </remarks>
+internal sealed partial class Http1ServerConnection
+{
+    private RetryState? _retryState;
+
+    /// <summary>Starts the request's retries when its route (or x-envoy-retry-on) asks for them.</summary>
+    private void BeginRetries(Exchange exchange, RetryPolicy? policy, IUpstreamCluster cluster)
+    {
+        // An upgrade becomes a tunnel: there is no response to judge before bytes flow both ways.
+        if (exchange.IsUpgrade || (policy is null && _request.Find("x-envoy-retry-on"u8) < 0)) return;
+        var framing = exchange.UpstreamFraming;
+        var hasBody = framing.Kind != Http1BodyKind.None;
+        var limit = provider.Filters.BufferLimit;
+        var retry = _retryState ??= new RetryState();
+        if (!retry.Begin(policy, _request, cluster, hasBody, limit)) return;
+        exchange.Retry = retry;
+        if (framing.Kind == Http1BodyKind.ContentLength && framing.ContentLength > limit)
+        {
+            // Known too long to keep: it streams, once.
+            retry.Abandon();
+            exchange.UpstreamStats!.RetryAbandoned.Increment();
+        }
+        if (provider.GenerateRequestId && _request.Find("x-request-id"u8) < 0)
+        {
+            // Every attempt must carry the same id, so it is made once, on the request itself.
+            Span<byte> id = stackalloc byte[36];
+            Guid.NewGuid().TryFormat(id, out _);
+            _request.AddField("x-request-id"u8, id);
+        }
+    }
+
+    /// <summary>
+    /// The cluster's pick; for a retry with previous_hosts, picks again (up to
+    /// host_selection_retry_max_attempts times) while the pick was tried already, then takes the last.
+    /// </summary>
+    private static IUpstreamHost? ChooseHost(Exchange exchange, IUpstreamCluster cluster, ulong? hash)
+    {
+        var host = cluster.ChooseHost(hash);
+        if (exchange.Retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return host;
+        for (var i = 0L; host is not null && !retry.Accepts(host) && i < retry.HostSelectionRetryMaxAttempts; i++)
+        {
+            // A hash would map to the same host again: re-picks are the policy's own choice.
+            host = cluster.ChooseHost(hash: null);
+        }
+        return host;
+    }
+
+    /// <summary>Waits the retry's back-off. False when the exchange ended meanwhile (a timeout, the client gone); it was answered.</summary>
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
+    private async ValueTask<bool> BackOffAsync(Exchange exchange)
+    {
+        var delay = exchange.Retry!.NextBackOff();
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, _exchangeCancel.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await ExchangeCancelledAsync(exchange).ConfigureAwait(false);
+                return false;
+            }
+        }
+        if (Connection.Closed.IsCancellationRequested)
+        {
+            exchange.Info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+            EndExchange(exchange, keepAlive: false);
+            return false;
+        }
+        MarkActivity();
+        return true;
+    }
+
+    /// <summary>A failure the policy would retry was not retried: say why in the access log.</summary>
+    private static void NoteRetryRefusal(Exchange exchange, RetryDecision decision)
+    {
+        if (decision == RetryDecision.LimitExceeded) exchange.Info.SetFlag(ResponseFlags.UpstreamRetryLimitExceeded);
+        else if (decision == RetryDecision.Overflow) exchange.Info.SetFlag(ResponseFlags.UpstreamOverflow);
+    }
+
+    /// <summary>Ends the attempt's upstream connection: its response, if any, is never read further.</summary>
+    private async ValueTask DropAttemptAsync(Exchange exchange)
+    {
+        // The head belongs to the connection being dropped: the access log must not read it later.
+        exchange.Info.Response = null;
+        if (exchange.Upstream is not { } upstream) return;
+        upstream.Abort();
+        await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
+        exchange.Upstream = null;
+    }
+
+    /// <summary>
+    /// After a retry was decided and the failed attempt dropped: waits the back-off, picks a host, opens
+    /// a connection and sends the request again (head and kept body). True when it is on its way; false
+    /// when the exchange was answered instead.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
+    private async ValueTask<bool> ResendAsync(Exchange exchange)
+    {
+        var retry = exchange.Retry!;
+        var cluster = exchange.Route.Cluster!;
+        var hash = exchange.Route.Hash;
+        var timeout = exchange.Route.Timeout;
+        var stats = exchange.UpstreamStats!;
+        if (!await BackOffAsync(exchange).ConfigureAwait(false)) return false;
+        while (true)
+        {
+            var host = ChooseHost(exchange, cluster, hash);
+            if (host is null)
+            {
+                exchange.Info.SetFlag(ResponseFlags.NoHealthyUpstream);
+                await LocalReplyAsync(exchange, 503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
+                return false;
+            }
+            exchange.Info.UpstreamHost = host.Address;
+            if (exchange.Route.AutoHostRewrite) exchange.Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
+            retry.NoteAttempt(host);
+            var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
+            var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed, timeout).ConfigureAwait(false);
+            if (upstream is null)
+            {
+                if (await UpstreamUnavailableAsync(exchange, result).ConfigureAwait(false)) continue;
+                return false;
+            }
+            exchange.Upstream = upstream;
+            exchange.Pool = pool;
+            exchange.Host = host;
+            exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
+            WriteRequestHead(exchange, upstream.Output);
+            if (retry.Replay.Length > 0) upstream.Output.Write(retry.Replay.Written.Span);
+            stats.RequestsTotal.Increment();
+            exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
+
+            var flush = await FlushUpstreamAsync(upstream.Output, _exchangeCancel.Token).ConfigureAwait(false);
+            if (flush == FlushResultOrFailure.Flushed)
+            {
+                MarkActivity();
+                return true;
+            }
+            if (flush == FlushResultOrFailure.Cancelled)
+            {
+                await ExchangeCancelledAsync(exchange).ConfigureAwait(false);
+                return false;
+            }
+            var decision = retry.OnFailure(RetryFailure.Reset, stats);
+            if (decision == RetryDecision.Retry)
+            {
+                await DropAttemptAsync(exchange).ConfigureAwait(false);
+                if (!await BackOffAsync(exchange).ConfigureAwait(false)) return false;
+                continue;
+            }
+            NoteRetryRefusal(exchange, decision);
+            await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads the attempt's response head, within the route's per_try_timeout when it has one. HeadRead is
+    /// false when the upstream closed first or the per-try timeout passed (PerTryExpired). A timeout of
+    /// the whole exchange (route timeout, timer) is thrown as it is.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
+    private async ValueTask<(bool HeadRead, bool PerTryExpired)> ReadAttemptHeadAsync(Exchange exchange, Http1UpstreamConnection upstream, CancellationToken token)
+    {
+        _responseBytesSeen = false;
+        CancellationTokenSource? perTry = null;
+        if (exchange.Route.Retry?.PerTryTimeout is { } limit)
+        {
+            perTry = CancellationTokenSource.CreateLinkedTokenSource(token);
+            perTry.CancelAfter(limit);
+        }
+        try
+        {
+            return (await ReadResponseHeadAsync(upstream.Input, upstream.Parser, upstream.Response, perTry?.Token ?? token).ConfigureAwait(false), false);
+        }
+        catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or System.IO.IOException)
+        {
+            return (false, false);
+        }
+        catch (OperationCanceledException) when (perTry is { IsCancellationRequested: true } && !token.IsCancellationRequested)
+        {
+            return (false, true);
+        }
+        finally
+        {
+            perTry?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// An attempt got no response head (closed, reset, or per_try_timeout). True when it was dropped for a
+    /// retry; false when the client was answered (503 UR, or 504 UT for the per-try timeout).
+    /// </summary>
+    private async ValueTask<bool> RetryFailedAttemptAsync(Exchange exchange, bool perTryExpired)
+    {
+        if (perTryExpired) exchange.UpstreamStats?.PerTryTimeouts.Increment();
+        if (exchange.Retry is { } retry)
+        {
+            var decision = retry.OnFailure(RetryFailure.Reset, exchange.UpstreamStats!);
+            if (decision == RetryDecision.Retry)
+            {
+                await DropAttemptAsync(exchange).ConfigureAwait(false);
+                return true;
+            }
+            NoteRetryRefusal(exchange, decision);
+        }
+        await UpstreamFailedAsync(exchange, perTryExpired ? ResponseFlags.UpstreamRequestTimeout : ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// An attempt was answered with <paramref name="head"/>, nothing of it written yet. True when the
+    /// policy retries it (the attempt was dropped); false when this is the response the client gets.
+    /// </summary>
+    private async ValueTask<bool> RetryAnsweredAttemptAsync(Exchange exchange, MessageHead head)
+    {
+        if (exchange.Retry is not { } retry) return false;
+        var decision = retry.OnResponse(head, exchange.UpstreamStats!);
+        if (decision == RetryDecision.Retry)
+        {
+            await DropAttemptAsync(exchange).ConfigureAwait(false);
+            return true;
+        }
+        NoteRetryRefusal(exchange, decision);
+        return false;
+    }
+
+    /// <summary>
+    /// Where the next request body bytes are written: the retry's replay buffer while it keeps them
+    /// (<see cref="EndRequestBodyWrite"/> then copies them upstream), else the upstream itself.
+    /// </summary>
+    private static IBufferWriter<byte> BeginRequestBodyWrite(Exchange exchange, IBufferWriter<byte> upstream, out int mark)
+    {
+        if (exchange.Retry is { Buffering: true } retry)
+        {
+            mark = retry.Replay.Length;
+            return retry.Replay;
+        }
+        mark = -1;
+        return upstream;
+    }
+
+    /// <summary>Sends what was written since <see cref="BeginRequestBodyWrite"/> upstream, when it went to the replay buffer.</summary>
+    private static void EndRequestBodyWrite(Exchange exchange, IBufferWriter<byte> upstream, int mark)
+    {
+        if (mark < 0) return;
+        if (exchange.Retry!.CopyNewBytes(mark, upstream)) exchange.UpstreamStats!.RetryAbandoned.Increment();
+    }
+}
