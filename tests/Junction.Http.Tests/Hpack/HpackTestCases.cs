@@ -68,6 +68,8 @@ internal static class HpackTestCases
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
+    private const string WorkstationData = "/work/shared/data/hpack-test-case";
+
     private static (string?, string) Find()
     {
         var overridden = Environment.GetEnvironmentVariable(EnvironmentVariable);
@@ -83,9 +85,10 @@ internal static class HpackTestCases
         {
             if (!File.Exists(Path.Combine(directory.FullName, "Engine.sln"))) continue;
             var candidate = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data", "hpack-test-case"));
-            return System.IO.Directory.Exists(candidate)
-                ? (candidate, "")
-                : (null, $"The HPACK test vectors are not at {candidate}. Put hpack-test-case there or set {EnvironmentVariable} to the directory that contains it.");
+            if (System.IO.Directory.Exists(candidate)) return (candidate, "");
+            // A checkout somewhere else on a workstation laid out as /work/<checkout> and /work/shared.
+            if (System.IO.Directory.Exists(WorkstationData)) return (WorkstationData, "");
+            return (null, $"The HPACK test vectors are not at {candidate} (nor at {WorkstationData}). Put hpack-test-case there or set {EnvironmentVariable} to the directory that contains it.");
         }
         return (null, $"No Engine.sln above {AppContext.BaseDirectory}, so the HPACK test vectors cannot be found. Set {EnvironmentVariable} to the directory that contains hpack-test-case.");
     }
