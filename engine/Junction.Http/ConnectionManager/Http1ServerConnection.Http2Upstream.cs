@@ -116,7 +116,7 @@ internal sealed partial class Http1ServerConnection
     private async ValueTask RelayHttp2ResponseAsync(Exchange exchange)
     {
         var stream = exchange.Http2Upstream!;
-        if (exchange.Route.Timeout is { } timeout) _exchangeCancel.CancelAfter(timeout);
+        if (ExchangeDeadline.Remaining(exchange.Route, _request, exchange.Info.StartTimestamp) is { } timeout) _exchangeCancel.CancelAfter(timeout);
         var token = _exchangeCancel.Token;
         try
         {

@@ -40,7 +40,7 @@ internal sealed partial class Http1ServerConnection
     {
         if (exchange.RouteTimerArmed) return;
         exchange.RouteTimerArmed = true;
-        if (exchange.Route.Timeout is { } timeout) _exchangeCancel.CancelAfter(timeout);
+        if (ExchangeDeadline.Remaining(exchange.Route, _request, exchange.Info.StartTimestamp) is { } timeout) _exchangeCancel.CancelAfter(timeout);
     }
 
     /// <summary>

@@ -126,6 +126,7 @@ internal sealed class HttpRouter
         outcome.Fallback = action.Fallback;
         outcome.Mirrors = action.MirrorPolicies;
         outcome.IdleTimeout = action.IdleTimeout;
+        outcome.MaxStreamDuration = action.MaxStreamDuration;
         outcome.Retry = action.RetryPolicy ?? entry.VirtualHost.RetryPolicy;
         if (action.RewritePath(path) is { } rewritten)
         {

@@ -55,6 +55,9 @@ internal struct RouteOutcome
     /// <summary>The route's idle_timeout, replacing stream_idle_timeout (zero: none); null keeps the connection manager's.</summary>
     public TimeSpan? IdleTimeout;
 
+    /// <summary>The route's max_stream_duration (with grpc-timeout), or null.</summary>
+    public Routing.MaxStreamDuration? MaxStreamDuration;
+
     /// <summary>The retry policy: the route's, else its virtual host's; null when neither has one.</summary>
     public Routing.RetryPolicy? Retry;
 

@@ -67,6 +67,9 @@ internal sealed class RouteAction
     /// </summary>
     public TimeSpan? IdleTimeout { get; }
 
+    /// <summary><c>max_stream_duration</c>: a limit on the whole stream; null when not configured.</summary>
+    public MaxStreamDuration? MaxStreamDuration { get; init; }
+
     /// <summary><c>hash_policy</c>: what feeds the cluster's consistent hash, in order; empty when none.</summary>
     public HashPolicy[] HashPolicies { get; init; } = [];
 

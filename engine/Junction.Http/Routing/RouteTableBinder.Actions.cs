@@ -10,7 +10,7 @@ internal sealed partial class RouteTableBinder
     private static readonly string[] UnsupportedRouteActionFields =
     [
         "retry_policy_typed_config", "rate_limits",
-        "include_vh_rate_limits", "cors", "max_stream_duration", "cluster_not_found_response_code", "metadata_match",
+        "include_vh_rate_limits", "cors", "cluster_not_found_response_code", "metadata_match",
         "priority", "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
         "max_grpc_timeout", "grpc_timeout_offset", "early_data_policy", "path_rewrite_policy", "host_rewrite_header",
         "host_rewrite_path_regex", "append_x_forwarded_host", "cluster_specifier_plugin", "inline_cluster_specifier_plugin",
@@ -71,6 +71,7 @@ internal sealed partial class RouteTableBinder
         var timeout = map.Duration("timeout") ?? DefaultRouteTimeout;
         var idleTimeout = map.Duration("idle_timeout");
         var hashPolicies = BindHashPolicies(map);
+        var maxStreamDuration = map.Map("max_stream_duration") is { } durationMap ? BindMaxStreamDuration(durationMap) : null;
         var fallback = map.Map("junction_fallback") is { } fallbackMap ? BindFallback(fallbackMap) : null;
         var mirrors = BindMirrorPolicies(map);
         var retryPolicy = BindRetryPolicy(map);
@@ -83,6 +84,7 @@ internal sealed partial class RouteTableBinder
             timeout == TimeSpan.Zero ? null : timeout, idleTimeout)
         {
             HashPolicies = hashPolicies,
+            MaxStreamDuration = maxStreamDuration,
             Fallback = fallback,
             MirrorPolicies = mirrors,
             RetryPolicy = retryPolicy,
@@ -413,6 +415,13 @@ internal sealed partial class RouteTableBinder
         }
         source.Unsupported("environment_variable");
         source.RejectUnknownFields();
+        return result;
+    }
+
+    private static MaxStreamDuration BindMaxStreamDuration(ConfigMap map)
+    {
+        var result = new MaxStreamDuration(map.Duration("max_stream_duration"), map.Duration("grpc_timeout_header_max"), map.Duration("grpc_timeout_header_offset"));
+        map.RejectUnknownFields();
         return result;
     }
 }

@@ -140,6 +140,20 @@ public sealed class HttpTimeoutTests
     }
 
     [Fact]
+    public async Task MaxStreamDurationEndsAnExchangeTheRouteTimeoutAllows()
+    {
+        await using var upstream = await KestrelUpstream.StartAsync("web");
+        await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(
+            ["{ match: { prefix: \"/\" }, route: { cluster: web, timeout: 0s, max_stream_duration: { max_stream_duration: 0.3s } } }"],
+            new Dictionary<string, int> { ["web"] = upstream.Port }));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Listener("http").Port}") };
+
+        using var response = await http.GetAsync("/slow/5000");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal(1, proxy.Counter("cluster.web.upstream_rq_timeout"));
+    }
+
+    [Fact]
     public async Task ARouteIdleTimeoutOfZeroTurnsTheStreamIdleTimeoutOff()
     {
         await using var upstream = await KestrelUpstream.StartAsync("web");

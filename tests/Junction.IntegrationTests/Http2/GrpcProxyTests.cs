@@ -131,6 +131,27 @@ public sealed class GrpcProxyTests
         Assert.Contains("connection failure", response.Headers.GetValues("grpc-message").Single());
     }
 
+    [Theory]
+    [InlineData("max_stream_duration: { max_stream_duration: 0.5s }", null)]
+    [InlineData("max_stream_duration: { grpc_timeout_header_max: 0s }", "400m")]
+    public async Task MaxStreamDurationEndsALongStreamThatTheRouteTimeoutWouldNot(string routeField, string? grpcTimeout)
+    {
+        await using var rig = await GrpcRig.StartAsync("{ match: { prefix: \"/\" }, route: { cluster: grpc, " + routeField + " } }");
+        var outgoing = Channel.CreateUnbounded<string>();
+        using var request = GrpcRig.Request("Chat", new ChannelContent(outgoing));
+        if (grpcTimeout is not null) request.Headers.Add("grpc-timeout", grpcTimeout);
+        var sending = rig.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await outgoing.Writer.WriteAsync("one");
+        using var response = await sending;
+        var body = await response.Content.ReadAsStreamAsync();
+        Assert.Equal("re: one", await GrpcWire.ReadMessageAsync(body).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // The call stays open with nothing to say; its duration runs out and the stream is reset.
+        await Assert.ThrowsAnyAsync<Exception>(() => GrpcWire.ReadMessageAsync(body).WaitAsync(TimeSpan.FromSeconds(20)));
+        await Eventually.AssertAsync(() => rig.Proxy.Counter("cluster.grpc.upstream_rq_timeout") == 1, "the stream timed out");
+        outgoing.Writer.Complete();
+    }
+
     private sealed class GrpcRig : IAsyncDisposable
     {
         public required GrpcWireUpstream Upstream { get; init; }
@@ -139,10 +160,10 @@ public sealed class GrpcProxyTests
 
         public required HttpClient Client { get; init; }
 
-        public static async Task<GrpcRig> StartAsync()
+        public static async Task<GrpcRig> StartAsync(string route = "{ match: { prefix: \"/\" }, route: { cluster: grpc } }")
         {
             var upstream = await GrpcWireUpstream.StartAsync();
-            var yaml = HttpProxyFixture.Config(["{ match: { prefix: \"/\" }, route: { cluster: grpc } }"],
+            var yaml = HttpProxyFixture.Config([route],
                 new Dictionary<string, int> { ["grpc"] = upstream.EndPoint.Port }, "codec_type: AUTO", clusterFields: Http2Cluster);
             var proxy = await InProcessProxy.StartAsync(yaml);
             var client = Http2ProxyTests.Rig.Http2Client($"http://127.0.0.1:{proxy.Listener("http").Port}");

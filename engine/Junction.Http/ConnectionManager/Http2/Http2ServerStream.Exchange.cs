@@ -90,7 +90,7 @@ internal sealed partial class Http2ServerStream
             if (_body is { } body) await ForwardBodyAsync(body.Reader, upstream.Output, framing).ConfigureAwait(false);
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
-            if (Route.Timeout is { } limit) timeout.CancelAfter(limit);
+            if (ExchangeDeadline.Remaining(Route, Request.Head, info.StartTimestamp) is { } limit) timeout.CancelAfter(limit);
             var head = upstream.Response;
             upstream.Requests++;
             info.Response = head;

@@ -17,7 +17,8 @@ internal sealed partial class Http2ServerStream
     /// </summary>
     /// <remarks>
     /// The route timeout bounds the wait for the response head; after it, a gRPC response (a stream that
-    /// may run for as long as the call does) is no longer timed, any other response still is.
+    /// may run for as long as the call does) is bounded only by max_stream_duration (or its grpc-timeout),
+    /// any other response still by the route timeout too.
     /// </remarks>
     private async ValueTask ForwardOverHttp2Async(IUpstreamCluster cluster, IUpstreamHost host, UpstreamHttp2Options options, HttpStreamInfo info)
     {
@@ -32,7 +33,7 @@ internal sealed partial class Http2ServerStream
         stats.RequestsTotal.Increment();
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
-        if (Route.Timeout is { } limit) timeout.CancelAfter(limit);
+        if (ExchangeDeadline.Remaining(Route, Request.Head, info.StartTimestamp) is { } limit) timeout.CancelAfter(limit);
         Task send = Task.CompletedTask;
         try
         {
@@ -45,7 +46,8 @@ internal sealed partial class Http2ServerStream
             info.SetResponseCode(head.StatusCode);
             stats.CountResponse(head.StatusCode);
             var grpc = IsGrpc(head);
-            if (grpc) timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            // A gRPC stream may run as long as the call does: past its head only max_stream_duration bounds it.
+            if (grpc) timeout.CancelAfter(ExchangeDeadline.StreamLimit(Route, Request.Head, info.StartTimestamp) ?? Timeout.InfiniteTimeSpan);
             var contentLength = head.Framing.HasContentLength && head.Framing.ContentLengthError == Http1.Http1RejectReason.None ? head.Framing.ContentLength : -1;
             _headSent = true;
             if (!await _connection.WriteResponseHeadAsync(this, head.StatusCode, head, contentLength, null, endStream: upstream.EndedWithHead).ConfigureAwait(false))
@@ -54,7 +56,7 @@ internal sealed partial class Http2ServerStream
                 await upstream.CancelAsync().ConfigureAwait(false);
                 return;
             }
-            if (!upstream.EndedWithHead && !await RelayHttp2BodyAsync(upstream, grpc ? Aborted : timeout.Token).ConfigureAwait(false))
+            if (!upstream.EndedWithHead && !await RelayHttp2BodyAsync(upstream, timeout.Token).ConfigureAwait(false))
             {
                 await upstream.CancelAsync().ConfigureAwait(false);
                 return;
