@@ -41,6 +41,9 @@ internal sealed class Exchange(HttpStreamInfo info)
     /// <summary>The route timeout was armed (once, at the end of the request: it spans every attempt).</summary>
     public bool RouteTimerArmed { get; set; }
 
+    /// <summary>The next resend goes to a fallback cluster: no back-off before it.</summary>
+    public bool SkipBackOff { get; set; }
+
     /// <summary>The cluster whose max_requests place the exchange holds, while <see cref="_requestSlot"/> is 1.</summary>
     public Junction.Upstream.IUpstreamCluster? RequestSlotCluster { get; private set; }
 
@@ -132,6 +135,7 @@ internal sealed class Exchange(HttpStreamInfo info)
         Retried = false;
         Retry = null;
         RouteTimerArmed = false;
+        SkipBackOff = false;
         RequestSlotCluster = null;
         _requestSlot = 0;
         ResponseStarted = false;

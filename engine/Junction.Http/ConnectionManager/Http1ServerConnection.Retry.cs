@@ -122,12 +122,15 @@ internal sealed partial class Http1ServerConnection
     [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<bool> ResendAsync(Exchange exchange)
     {
+        // A fallback direct response may have answered the request already.
+        if (_exchange != exchange) return false;
         var retry = exchange.Retry!;
         var cluster = exchange.Route.Cluster!;
         var hash = exchange.Route.Hash;
         var timeout = exchange.Route.Timeout;
         var stats = exchange.UpstreamStats!;
-        if (!await BackOffAsync(exchange).ConfigureAwait(false)) return false;
+        if (exchange.SkipBackOff) exchange.SkipBackOff = false;
+        else if (!await BackOffAsync(exchange).ConfigureAwait(false)) return false;
         while (true)
         {
             var host = ChooseHost(exchange, cluster, hash);
@@ -229,6 +232,7 @@ internal sealed partial class Http1ServerConnection
                 return true;
             }
             NoteRetryRefusal(exchange, decision);
+            if (await FallBackAfterRetriesAsync(exchange, decision).ConfigureAwait(false)) return true;
         }
         await UpstreamFailedAsync(exchange, perTryExpired ? ResponseFlags.UpstreamRequestTimeout : ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
         return false;
@@ -248,7 +252,31 @@ internal sealed partial class Http1ServerConnection
             return true;
         }
         NoteRetryRefusal(exchange, decision);
-        return false;
+        return await FallBackAfterRetriesAsync(exchange, decision).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Retries ran out on a failure: the route's <c>junction_fallback</c> takes the request, if it has one
+    /// (and it is an HTTP/1.1 cluster or a direct response). True when it did: the failed attempt is
+    /// dropped, and either the fallback cluster gets the request next (the caller resends, without a
+    /// back-off) or the fallback's direct response has answered already (the resend then finds the
+    /// exchange over).
+    /// </summary>
+    private async ValueTask<bool> FallBackAfterRetriesAsync(Exchange exchange, RetryDecision decision)
+    {
+        if (decision != RetryDecision.LimitExceeded) return false;
+        if (exchange.Route.Fallback is { Cluster.HttpOptions.Http2: not null }) return false;
+        if (!TryUseFallback(exchange, ResponseFlags.UpstreamRetryLimitExceeded)) return false;
+        await DropAttemptAsync(exchange).ConfigureAwait(false);
+        if (exchange.Route.Kind == RouteOutcomeKind.Forward && exchange.Route.Cluster is { } cluster)
+        {
+            exchange.Info.UpstreamCluster = cluster.Name;
+            exchange.UpstreamStats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
+            exchange.SkipBackOff = true;
+            return true;
+        }
+        await LocalReplyAsync(exchange, exchange.Route.Status, exchange.Route.Body.Length == 0 ? null : exchange.Route.Body).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
