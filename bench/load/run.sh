@@ -3,7 +3,7 @@
 #
 #   bash bench/load/run.sh [--quick] [scenario...]
 #
-# Scenarios (all by default): h1-small h1-16k h1-post-64k h1-newconn h1-256c tcp-bulk h2-small.
+# Scenarios (all by default): h1-small h1-16k h1-post-64k h1-newconn h1-256c tcp-bulk h2-small (h2load).
 # Installs nginx (+ its stream and echo modules), haproxy, wrk and curl from Debian when missing,
 # builds Junction in Release, starts one upstream nginx and the three proxies (configurations in
 # conf/), then runs every scenario through junction, nginx, haproxy and direct, alternating between
@@ -70,7 +70,7 @@ say() { echo "$*" >&2; }
 
 # --- dependencies ------------------------------------------------------------------------------
 install_deps() {
-  local wanted=(nginx libnginx-mod-stream libnginx-mod-http-echo haproxy wrk curl) missing=() p
+  local wanted=(nginx libnginx-mod-stream libnginx-mod-http-echo haproxy wrk curl nghttp2-client) missing=() p
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
@@ -130,14 +130,14 @@ pick_port() {  # sets the variable named $1 (not a subshell: each pick must see 
     return
   done
 }
-pick_port upstream_port
+pick_port upstream_port; pick_port upstream_h2_port
 pick_port junction_port; pick_port junction_tcp_port
-pick_port nginx_port; pick_port nginx_tcp_port
-pick_port haproxy_port; pick_port haproxy_tcp_port
+pick_port nginx_port; pick_port nginx_tcp_port; pick_port nginx_h2_port
+pick_port haproxy_port; pick_port haproxy_tcp_port; pick_port haproxy_h2_port
 
 render() {  # template output: substitutes @NAME@ placeholders
   sed -e "s|@DIR@|$work|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
-      -e "s|@PORT@|$2|g" -e "s|@TCP_PORT@|${3:-}|g" "$here/conf/$1"
+      -e "s|@PORT@|$2|g" -e "s|@TCP_PORT@|${3:-}|g" -e "s|@H2_PORT@|${4:-}|g" "$here/conf/$1"
 }
 
 wait_port() {  # name pid port log: waits until the port accepts, fails clearly if the peer died
@@ -184,7 +184,7 @@ head -c 16384 /dev/zero | tr '\0' 'a' >"$work/www/16k"
 truncate -s "$((bulk_mib * 1024 * 1024))" "$work/www/big"
 chmod -R a+rX "$work/www"
 
-render upstream-nginx.conf "$upstream_port" >"$work/upstream.conf"
+render upstream-nginx.conf "$upstream_port" "" "$upstream_h2_port" >"$work/upstream.conf"
 taskset -c 0 nginx -p "$work" -c "$work/upstream.conf" -e "$work/upstream-error.log" \
   >"$work/upstream.out" 2>&1 &
 upstream_pid=$!; started+=("$upstream_pid")
@@ -204,14 +204,14 @@ junction_idle_rss_kib="$(awk '/^VmRSS:/ { print $2 }' "/proc/$junction_pid/statu
 nginx_stream=1
 stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
 if [ -f "$stream_module" ]; then
-  render proxy-nginx.conf "$nginx_port" |
+  render proxy-nginx.conf "$nginx_port" "" "$nginx_h2_port" |
     sed -e "s|@STREAM_MODULE@|load_module $stream_module;|" \
         -e "s|@STREAM_BLOCK@|stream { server { listen 127.0.0.1:$nginx_tcp_port; proxy_pass 127.0.0.1:$upstream_port; } }|" \
     >"$work/proxy-nginx.conf"
 else
   nginx_stream=0
   say "nginx has no stream module: tcp-bulk runs without nginx"
-  render proxy-nginx.conf "$nginx_port" | sed -e 's|@STREAM_MODULE@||' -e 's|@STREAM_BLOCK@||' \
+  render proxy-nginx.conf "$nginx_port" "" "$nginx_h2_port" | sed -e 's|@STREAM_MODULE@||' -e 's|@STREAM_BLOCK@||' \
     >"$work/proxy-nginx.conf"
 fi
 taskset -c 1 nginx -p "$work" -c "$work/proxy-nginx.conf" -e "$work/proxy-nginx-error.log" \
@@ -224,7 +224,7 @@ for i in $(seq 50); do [ -n "$(children_of "$nginx_pid")" ] && break; sleep 0.1;
 nginx_pids="$nginx_pid $(children_of "$nginx_pid" | tr '\n' ' ')"
 [ "$(echo $nginx_pids | wc -w)" -ge 2 ] || die "nginx started no worker (log: $work/proxy-nginx-error.log)"
 
-render haproxy.cfg "$haproxy_port" "$haproxy_tcp_port" >"$work/haproxy.cfg"
+render haproxy.cfg "$haproxy_port" "$haproxy_tcp_port" "$haproxy_h2_port" >"$work/haproxy.cfg"
 taskset -c 1 haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
 haproxy_pid=$!; started+=("$haproxy_pid")
 wait_port haproxy "$haproxy_pid" "$haproxy_port" "$work/haproxy.log"
@@ -246,9 +246,11 @@ pids_of() {
   esac
 }
 port_of() {  # proxy scenario
-  local tcp=""; [ "$2" = tcp-bulk ] && tcp=_tcp
+  local tcp=""; [ "$2" = tcp-bulk ] && tcp=_tcp; [ "$2" = h2-small ] && tcp=_h2
   case "$1" in
-    direct) echo "$upstream_port" ;;
+    direct) local d="upstream${tcp/_tcp/}_port"; echo "${!d}" ;;
+    # Junction's listener speaks both (codec_type AUTO tells them apart by the preface).
+    junction) [ "$2" = h2-small ] && tcp=""; local v="junction${tcp}_port"; echo "${!v}" ;;
     *) local v="$1${tcp}_port"; echo "${!v}" ;;
   esac
 }
@@ -322,6 +324,10 @@ run_once() {
       }' >>"$runs"
     return 0
   fi
+  if [ "$scenario" = h2-small ]; then
+    run_h2load "$scenario" "$proxy" "$round" "$record" "$seconds" "$port" "$pids"
+    return 0
+  fi
   local path conns header post out line
   read -r path conns header post <<<"$(http_shape "$scenario")"
   local args=(-t1 -c"$conns" -d"${seconds}s" --latency -s "$here/wrk.lua")
@@ -346,12 +352,40 @@ run_once() {
   }' >>"$runs"
 }
 
+# h2-small: h2load over cleartext HTTP/2 (prior knowledge), 4 connections x 16 concurrent streams
+# (64 requests in flight, as h1-small's 64 connections), for a fixed time. h2load reports no
+# percentiles, so its per-request log (elapsed microseconds, third column) gives p50 and p99.
+run_h2load() {
+  local scenario="$1" proxy="$2" round="$3" record="$4" seconds="$5" port="$6" pids="$7"
+  local t0 t1 cpu="-" peak="-" out log="$work/h2load-$proxy.log"
+  # shellcheck disable=SC2086
+  if [ -n "$pids" ]; then reset_peak $pids; t0="$(cpu_ticks $pids)"; fi
+  out="$(taskset -c 0 h2load -t1 -c4 -m16 -D "$seconds" --log-file="$log" "http://127.0.0.1:$port/tiny" 2>&1)" ||
+    die "h2load failed against $proxy: $out"
+  # shellcheck disable=SC2086
+  if [ -n "$pids" ]; then t1="$(cpu_ticks $pids)"; peak="$(peak_kib $pids)"; fi
+  [ "$record" -eq 1 ] || return 0
+  [ -n "$pids" ] && cpu="$(awk -v d="$((t1 - t0))" -v h="$clk_tck" 'BEGIN { printf "%.3f", d / h }')"
+  local p50 p99
+  read -r p50 p99 <<<"$(awk '{ print $3 }' "$log" | sort -n | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "0 0"; exit }
+    i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+    print v[i50], v[i99] }')"
+  awk -v OFS='\t' -v s="$scenario" -v p="$proxy" -v r="$round" -v cpu="$cpu" -v pk="$peak" -v secs="$seconds" \
+      -v p50="$p50" -v p99="$p99" -v out="$out" 'BEGIN {
+    n = split(out, lines, "\n")
+    for (i = 1; i <= n; i++) {
+      if (lines[i] ~ /^requests: /) { split(lines[i], w, /[ ,]+/); done = w[6]; ok = w[8]; failed = w[10]; errored = w[12]; timeouts = w[14] }
+      if (lines[i] ~ /^traffic: /) { split(lines[i], t, /[ (]+/); bytes = t[3] }
+    }
+    cu = (cpu == "-" || ok == 0) ? "-" : sprintf("%.2f", cpu * 1e6 / ok)
+    print s, p, r, ok, sprintf("%.3f", secs), sprintf("%.1f", ok / secs), sprintf("%.3f", p50 / 1000),
+          sprintf("%.3f", p99 / 1000), cpu, cu, pk, failed + errored + timeouts, 0, errored, 0, timeouts, failed, bytes + 0
+  }' >>"$runs"
+}
+
 # --- the runs ----------------------------------------------------------------------------------
-active=()
-for s in "${scenarios[@]}"; do
-  [ "$s" = h2-small ] && { say "h2-small: skipped: HTTP/2 not implemented yet"; continue; }
-  active+=("$s")
-done
+active=("${scenarios[@]}")
 proxies_for() {
   if [ "$1" = tcp-bulk ] && [ "$nginx_stream" -eq 0 ]; then echo junction haproxy direct
   else echo "${proxies[@]}"; fi
@@ -445,9 +479,6 @@ awk -f "$here/report.awk" -v out=markdown "$runs"
 echo
 echo "Medians of $rounds rounds$([ "$quick" -eq 1 ] && echo " (direct: one run, in the middle round)"); errors are summed over the rounds. CPU is the proxy's own user + system time."
 echo "Ratios are Junction / peer: below 1 is better for latency, CPU and RSS, above 1 for throughput."
-for s in "${scenarios[@]}"; do
-  [ "$s" = h2-small ] && echo "h2-small: skipped: HTTP/2 not implemented yet"
-done
 if [ "$nginx_stream" -eq 0 ] && [[ " ${active[*]} " == *" tcp-bulk "* ]]; then
   echo "tcp-bulk: nginx skipped (no stream module)"
 fi
