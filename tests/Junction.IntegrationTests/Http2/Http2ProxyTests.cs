@@ -57,7 +57,7 @@ public sealed class Http2ProxyTests
         // 64 KiB windows: the body moves only as fast as each side grants window.
         await using var rig = await Rig.StartAsync("codec_type: HTTP2\nhttp2_protocol_options: { initial_stream_window_size: 65535, initial_connection_window_size: 65535 }");
         using var client = Rig.Http2Client(rig.Url);
-        var payload = SeededData.Bytes(5, 20 * 1024 * 1024);
+        var payload = SeededData.Bytes(5, 100 * 1024 * 1024);
 
         using var upload = await client.PostAsync("/sha256", new ByteArrayContent(payload));
         Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await upload.Content.ReadAsStringAsync());
@@ -67,8 +67,8 @@ public sealed class Http2ProxyTests
         Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await streamed.Content.ReadAsStringAsync());
 
         // The upstream's bytes come from Random(42), byte by byte.
-        var download = await client.GetByteArrayAsync("/bytes/20000000");
-        var expected = new byte[20_000_000];
+        var download = await client.GetByteArrayAsync("/bytes/100000000");
+        var expected = new byte[100_000_000];
         new Random(42).NextBytes(expected);
         Assert.Equal(SHA256.HashData(expected), SHA256.HashData(download));
         var chunked = await client.GetByteArrayAsync("/bytes/3000000?chunked=1");
