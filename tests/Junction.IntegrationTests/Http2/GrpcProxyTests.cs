@@ -131,6 +131,31 @@ public sealed class GrpcProxyTests
         Assert.Contains("connection failure", response.Headers.GetValues("grpc-message").Single());
     }
 
+    [Fact]
+    public async Task AnIdleUpstreamConnectionIsClosedAfterTheClustersIdleTimeout()
+    {
+        await using var upstream = await GrpcWireUpstream.StartAsync();
+        var cluster = "typed_extension_protocol_options: { envoy.extensions.upstreams.http.v3.HttpProtocolOptions: { \"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions, common_http_protocol_options: { idle_timeout: 0.3s }, explicit_http_config: { http2_protocol_options: {} } } }";
+        var yaml = HttpProxyFixture.Config(["{ match: { prefix: \"/\" }, route: { cluster: grpc } }"],
+            new Dictionary<string, int> { ["grpc"] = upstream.EndPoint.Port }, "codec_type: AUTO", clusterFields: cluster);
+        await using var proxy = await InProcessProxy.StartAsync(yaml);
+        using var client = Http2ProxyTests.Rig.Http2Client($"http://127.0.0.1:{proxy.Listener("http").Port}");
+
+        using (var request = GrpcRig.Request("Unary", new ByteArrayContent(GrpcWire.Frame("x"))))
+        using (var response = await client.SendAsync(request))
+        {
+            Assert.Equal("echo: x", await GrpcWire.ReadMessageAsync(await response.Content.ReadAsStreamAsync()));
+        }
+        Assert.Equal(1, proxy.Gauge("cluster.grpc.upstream_cx_active"));
+        await Eventually.AssertAsync(() => proxy.Gauge("cluster.grpc.upstream_cx_active") == 0, "the idle upstream connection closed");
+
+        // The next call opens a new one.
+        using var again = GrpcRig.Request("Unary", new ByteArrayContent(GrpcWire.Frame("y")));
+        using var answer = await client.SendAsync(again);
+        Assert.Equal("echo: y", await GrpcWire.ReadMessageAsync(await answer.Content.ReadAsStreamAsync()));
+        Assert.Equal(2, proxy.Counter("cluster.grpc.upstream_cx_total"));
+    }
+
     [Theory]
     [InlineData("max_stream_duration: { max_stream_duration: 0.5s }", null)]
     [InlineData("max_stream_duration: { grpc_timeout_header_max: 0s }", "400m")]

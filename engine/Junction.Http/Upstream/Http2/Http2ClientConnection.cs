@@ -64,6 +64,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     /// <summary>Streams reserved or open.</summary>
     public int ActiveStreams => Volatile.Read(ref _reserved);
 
+    /// <summary>When the last stream ended (Stopwatch timestamp), for the pool's idle sweep.</summary>
+    public long IdleSince { get; private set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>Sends the preface and settings and starts reading.</summary>
     public static async ValueTask<Http2ClientConnection> StartAsync(IUpstreamConnection upstream, UpstreamHttp2Options options, int maxHeaderBytes)
     {
@@ -275,7 +278,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             if (!stream.LocalEnded || !stream.RemoteEnded) return;
             if (stream.Id != 0 && !_streams.Remove(stream.Id)) return;
             if (stream.Id == 0 && stream.ResetCode is null) return;
-            _reserved--;
+            if (--_reserved == 0) IdleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         }
     }
 
@@ -561,6 +564,14 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             foreach (var stream in open) stream.WakeWindowWaiter();
         }
         _ = Upstream.DisposeAsync().AsTask();
+    }
+
+    /// <summary>Closes an idle connection politely: GOAWAY, then the socket.</summary>
+    public async ValueTask CloseIdleAsync()
+    {
+        _goingAway = true;
+        await GoAwayAsync(Http2ErrorCode.NoError).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

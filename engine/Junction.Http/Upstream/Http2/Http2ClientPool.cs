@@ -17,6 +17,9 @@ internal sealed class Http2ClientPool
     // One connection attempt at a time: requests that arrive meanwhile wait for it and share it,
     // instead of each opening a connection of its own (a burst would otherwise open one per request).
     private readonly SemaphoreSlim _connecting = new(1, 1);
+    // Closes connections without streams for longer than the cluster's idle_timeout; runs while there are connections.
+    private Timer? _idleSweep;
+    private TimeSpan _idleTimeout;
 
     public static Http2ClientPool For(IUpstreamHost host) => s_pools.GetValue(host, static _ => new Http2ClientPool());
 
@@ -34,7 +37,16 @@ internal sealed class Http2ClientPool
             var result = await cluster.ConnectAsync(host, token).ConfigureAwait(false);
             if (result.Connection is not { } upstream) return (null, result);
             var connection = await Http2ClientConnection.StartAsync(upstream, options, maxHeaderBytes).ConfigureAwait(false);
-            lock (_lock) _connections.Add(connection);
+            lock (_lock)
+            {
+                _connections.Add(connection);
+                if (cluster.HttpOptions.IdleTimeout is { } idle && _idleSweep is null)
+                {
+                    _idleTimeout = idle;
+                    var period = TimeSpan.FromTicks(Math.Max(idle.Ticks / 2, TimeSpan.TicksPerMillisecond * 10));
+                    _idleSweep = new Timer(static state => ((Http2ClientPool)state!).SweepIdle(), this, period, period);
+                }
+            }
             return connection.TryReserveStream() is { } stream
                 ? (stream, ok)
                 : (null, new UpstreamConnectResult(null, UpstreamFailure.ConnectFailed, host.Address));
@@ -43,6 +55,29 @@ internal sealed class Http2ClientPool
         {
             _connecting.Release();
         }
+    }
+
+    /// <summary>Closes the connections that have carried no stream for longer than idle_timeout.</summary>
+    private void SweepIdle()
+    {
+        List<Http2ClientConnection>? idle = null;
+        lock (_lock)
+        {
+            for (var i = _connections.Count - 1; i >= 0; i--)
+            {
+                var connection = _connections[i];
+                var expired = connection.ActiveStreams == 0 && System.Diagnostics.Stopwatch.GetElapsedTime(connection.IdleSince) >= _idleTimeout;
+                if (!expired && !connection.IsDone) continue;
+                _connections.RemoveAt(i);
+                if (expired) (idle ??= []).Add(connection);
+            }
+            if (_connections.Count == 0)
+            {
+                _idleSweep?.Dispose();
+                _idleSweep = null;
+            }
+        }
+        foreach (var connection in idle ?? []) _ = connection.CloseIdleAsync().AsTask();
     }
 
     private Http2ClientStream? TryReserve()
