@@ -116,6 +116,25 @@ public sealed class Http2ProxyTests
         Assert.Equal(HttpVersion.Version20, status.Version);
     }
 
+    [Fact]
+    public async Task AFullClusterSendsHttp2StreamsToTheFallback()
+    {
+        await using var web = await KestrelUpstream.StartAsync("web");
+        await using var spare = await KestrelUpstream.StartAsync("spare");
+        // web takes no request at all (max_requests: 0): every stream overflows to the fallback.
+        var yaml = HttpProxyFixture.Config(["{ match: { prefix: \"/\" }, route: { cluster: web, junction_fallback: { cluster: spare } } }"],
+            new Dictionary<string, int> { ["web"] = web.Port, ["spare"] = spare.Port }, "codec_type: HTTP2",
+            clusterFields: "circuit_breakers: { thresholds: [ { max_requests: 0 } ] }");
+        // clusterFields applies to both clusters; give spare its own room by routing through web only.
+        await using var proxy = await InProcessProxy.StartAsync(yaml.Replace("  - name: spare\n    connect_timeout: 1s\n    circuit_breakers: { thresholds: [ { max_requests: 0 } ] }", "  - name: spare\n    connect_timeout: 1s"));
+        using var client = Rig.Http2Client($"http://127.0.0.1:{proxy.Listener("http").Port}");
+
+        using var response = await client.GetAsync("/x");
+        Assert.Equal("spare", response.Headers.GetValues("x-upstream").Single());
+        Assert.Equal(0, web.Requests);
+        Assert.Equal(1, proxy.Counter("cluster.web.upstream_rq_fallback"));
+    }
+
     internal sealed class Rig : IAsyncDisposable
     {
         public required KestrelUpstream Upstream { get; init; }

@@ -14,6 +14,8 @@ internal sealed partial class Http2ServerStream
 {
     private HttpStreamInfo? _info;
     private bool _headSent;
+    // The cluster whose max_requests place the stream holds, given back when it ends.
+    private IUpstreamCluster? _requestPlace;
     // The host the stream went to, told how it went (outlier detection) when the stream ends.
     private IUpstreamHost? _host;
 
@@ -34,46 +36,66 @@ internal sealed partial class Http2ServerStream
         {
             Route = Provider.Route(Request.Head, info.DownstreamRemoteAddress);
             info.Route = Route.RouteName;
-            switch (Route.Kind)
+            IUpstreamCluster cluster;
+            Http1UpstreamConnection? acquired;
+            // Once more at most: a junction_fallback may send the request to another cluster.
+            while (true)
             {
-                case RouteOutcomeKind.NoRoute:
-                    Provider.Stats.NoRoute.Increment();
-                    info.SetFlag(ResponseFlags.NoRouteFound);
-                    await LocalReplyAsync(404, null).ConfigureAwait(false);
-                    return;
-                case RouteOutcomeKind.NoCluster:
-                    Provider.Stats.NoCluster.Increment();
-                    info.SetFlag(ResponseFlags.NoClusterFound);
-                    await LocalReplyAsync(503, null).ConfigureAwait(false);
-                    return;
-                case RouteOutcomeKind.DirectResponse:
-                    await LocalReplyAsync(Route.Status, Route.Body.Length == 0 ? null : Route.Body).ConfigureAwait(false);
-                    return;
-                case RouteOutcomeKind.Redirect:
-                    await LocalReplyAsync(Route.Status, null, Route.Location).ConfigureAwait(false);
-                    return;
-            }
+                switch (Route.Kind)
+                {
+                    case RouteOutcomeKind.NoRoute:
+                        Provider.Stats.NoRoute.Increment();
+                        info.SetFlag(ResponseFlags.NoRouteFound);
+                        await LocalReplyAsync(404, null).ConfigureAwait(false);
+                        return;
+                    case RouteOutcomeKind.NoCluster:
+                        Provider.Stats.NoCluster.Increment();
+                        info.SetFlag(ResponseFlags.NoClusterFound);
+                        await LocalReplyAsync(503, null).ConfigureAwait(false);
+                        return;
+                    case RouteOutcomeKind.DirectResponse:
+                        await LocalReplyAsync(Route.Status, Route.Body.Length == 0 ? null : Route.Body).ConfigureAwait(false);
+                        return;
+                    case RouteOutcomeKind.Redirect:
+                        await LocalReplyAsync(Route.Status, null, Route.Location).ConfigureAwait(false);
+                        return;
+                }
 
-            var cluster = Route.Cluster!;
-            info.UpstreamCluster = cluster.Name;
-            if (cluster.ChooseHost(Route.Hash) is not { } host)
-            {
-                info.SetFlag(ResponseFlags.NoHealthyUpstream);
-                await LocalReplyAsync(503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
-                return;
-            }
-            info.UpstreamHost = host.Address;
-            _host = host;
-            if (Route.AutoHostRewrite) Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
-            if (cluster.HttpOptions.Http2 is { } http2)
-            {
-                await ForwardOverHttp2Async(cluster, host, http2, info).ConfigureAwait(false);
-                return;
-            }
-            pool = Http1ConnectionPool.For(cluster, host, Provider.Limits);
-            var (acquired, result) = await pool.AcquireAsync(cluster, host, Aborted, Route.Timeout).ConfigureAwait(false);
-            if (acquired is null)
-            {
+                cluster = Route.Cluster!;
+                info.UpstreamCluster = cluster.Name;
+                if (!cluster.TryEnterRequest())
+                {
+                    // max_requests are in flight.
+                    if (UseFallback(ResponseFlags.UpstreamOverflow)) continue;
+                    await ConnectFailedAsync(UpstreamFailure.Overflow).ConfigureAwait(false);
+                    return;
+                }
+                _requestPlace = cluster;
+                if (cluster.ChooseHost(Route.Hash) is not { } host)
+                {
+                    ReleaseRequestPlace();
+                    if (UseFallback(ResponseFlags.NoHealthyUpstream)) continue;
+                    info.SetFlag(ResponseFlags.NoHealthyUpstream);
+                    await LocalReplyAsync(503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
+                    return;
+                }
+                info.UpstreamHost = host.Address;
+                _host = host;
+                if (Route.AutoHostRewrite) Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
+                if (cluster.HttpOptions.Http2 is { } http2)
+                {
+                    await ForwardOverHttp2Async(cluster, host, http2, info).ConfigureAwait(false);
+                    return;
+                }
+                pool = Http1ConnectionPool.For(cluster, host, Provider.Limits);
+                (acquired, var result) = await pool.AcquireAsync(cluster, host, Aborted, Route.Timeout).ConfigureAwait(false);
+                if (acquired is not null) break;
+                if (result.Failure == UpstreamFailure.Overflow)
+                {
+                    ReleaseRequestPlace();
+                    _host = null;
+                    if (UseFallback(ResponseFlags.UpstreamOverflow)) continue;
+                }
                 await ConnectFailedAsync(result.Failure).ConfigureAwait(false);
                 return;
             }
@@ -173,6 +195,7 @@ internal sealed partial class Http2ServerStream
     private void EndStream(HttpStreamInfo info)
     {
         _idleTimer?.Dispose();
+        ReleaseRequestPlace();
         Http1ServerConnection.ReportUpstreamOutcome(_host, info);
         Provider.Stats.RequestsActive.Decrement();
         Provider.Stats.CountResponse(info.ResponseCode);
@@ -424,5 +447,34 @@ internal sealed partial class Http2ServerStream
         if (!await _connection.WriteResponseHeadAsync(this, 200, head, -1, null, endStream: true).ConfigureAwait(false)) return;
         ResponseComplete = true;
         if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
+    }
+
+    private void ReleaseRequestPlace()
+    {
+        _requestPlace?.ExitRequest();
+        _requestPlace = null;
+    }
+
+    /// <summary>
+    /// The route's cluster cannot take the request: its <c>junction_fallback</c> (used once) takes over, as
+    /// on HTTP/1.1 (<c>Http1ServerConnection.Fallback.cs</c>). True when the route now names the fallback.
+    /// </summary>
+    private bool UseFallback(ResponseFlags reason)
+    {
+        if (Route.Fallback is not { } fallback || Route.Cluster is not { } primary) return false;
+        Route.Fallback = null;
+        UpstreamRequestStats.For(primary, Provider.Stats.Root).Fallbacks.Increment();
+        _info!.SetFlag(reason | ResponseFlags.UpstreamFallback);
+        if (fallback.Cluster is { } cluster)
+        {
+            Route.Cluster = cluster;
+        }
+        else
+        {
+            Route.Kind = RouteOutcomeKind.DirectResponse;
+            Route.Status = fallback.DirectResponse!.Status;
+            Route.Body = fallback.DirectResponse.Body;
+        }
+        return true;
     }
 }
