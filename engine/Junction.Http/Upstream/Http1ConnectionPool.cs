@@ -116,13 +116,19 @@ internal sealed class Http1ConnectionPool
         var waiter = new PendingRequest();
         lock (_lock)
         {
-            // Checked under the lock that releases take: nothing can slip between this and the enqueue.
-            if (_idle.Count > 0 || cluster.HasConnectionSlot) return (null, false);
             waiter.Node = _pending.AddLast(waiter);
             if (_listeningTo is null)
             {
                 _listeningTo = cluster;
                 cluster.ConnectionSlotFreed += _onSlotFreed;
+            }
+            // Looked at only once listening: a connection released (under this lock) or a slot freed
+            // (the cluster then raises the event, which takes this lock) after this check reaches the
+            // waiter; one freed before it is seen here.
+            if (_idle.Count > 0 || cluster.HasConnectionSlot)
+            {
+                RemoveWaiterLocked(waiter);
+                return (null, false);
             }
         }
         try
@@ -133,8 +139,10 @@ internal sealed class Http1ConnectionPool
         {
             bool removed;
             lock (_lock) removed = RemoveWaiterLocked(waiter);
-            // Too late to leave quietly: a connection was handed over just now. Pass it on.
-            if (!removed && waiter.Task.IsCompletedSuccessfully && waiter.Task.Result is { } handed)
+            // Already taken from the queue by a release or a freed slot, which may not have completed the
+            // waiter yet: completing it here first makes that hand-over fail (and go elsewhere); if the
+            // hand-over came first, the connection is passed on.
+            if (!removed && !waiter.TrySetResult(null) && waiter.Task.Result is { } handed)
             {
                 _ = ReleaseAsync(handed, reusable: true).AsTask();
             }
@@ -146,9 +154,13 @@ internal sealed class Http1ConnectionPool
     /// <summary>A connection of the cluster closed: the oldest waiter may open one now.</summary>
     private void OnSlotFreed()
     {
-        PendingRequest? waiter;
-        lock (_lock) waiter = TakeWaiterLocked();
-        waiter?.TrySetResult(null);
+        // A waiter that has just given up does not take the wake-up with it: the next one gets it.
+        while (true)
+        {
+            PendingRequest? waiter;
+            lock (_lock) waiter = TakeWaiterLocked();
+            if (waiter is null || waiter.TrySetResult(null)) return;
+        }
     }
 
     private PendingRequest? TakeWaiterLocked()
@@ -198,10 +210,14 @@ internal sealed class Http1ConnectionPool
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
-        // A waiting request takes it as it is, without it ever going idle.
-        PendingRequest? waiter;
-        lock (_lock) waiter = TakeWaiterLocked();
-        if (waiter is not null && waiter.TrySetResult(connection)) return;
+        // A waiting request takes it as it is, without it ever going idle (one that just gave up does not).
+        while (true)
+        {
+            PendingRequest? waiter;
+            lock (_lock) waiter = TakeWaiterLocked();
+            if (waiter is null) break;
+            if (waiter.TrySetResult(connection)) return;
+        }
 
         // Watch first, then publish: a request that takes the connection must find a watch to end. A
         // watch that saw the close before the Add found nothing to evict, so look once more after it.

@@ -117,6 +117,25 @@ public sealed class Http2ProxyTests
     }
 
     [Fact]
+    public async Task BodiesTheProxyNeverReadsGiveTheirWindowBack()
+    {
+        // 1 MiB streams and connection windows: each unread upload below would use up the connection's
+        // window for good if its bytes were not given back.
+        await using var rig = await Rig.StartAsync("codec_type: HTTP2\nhttp2_protocol_options: { initial_stream_window_size: 1048576, initial_connection_window_size: 1048576 }",
+            ["{ match: { prefix: \"/direct\" }, direct_response: { status: 200, body: { inline_string: done } } }", WebRoute]);
+        using var client = Rig.Http2Client(rig.Url);
+        var payload = SeededData.Bytes(3, 900 * 1024);
+
+        for (var i = 0; i < 8; i++)
+        {
+            using var answered = await client.PostAsync("/direct", new ByteArrayContent(payload));
+            Assert.Equal("done", await answered.Content.ReadAsStringAsync());
+        }
+        using var forwarded = await client.PostAsync("/sha256", new ByteArrayContent(payload)).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await forwarded.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AFullClusterSendsHttp2StreamsToTheFallback()
     {
         await using var web = await KestrelUpstream.StartAsync("web");

@@ -370,6 +370,26 @@ public sealed class HttpFilterChainTests
     }
 
     [Fact]
+    public async Task TrailersEndABodyThatTwoFiltersBuffer()
+    {
+        static LambdaFilter Hoarding() => new()
+        {
+            OnRequestHeaders = (_, _, _) => LambdaFilter.Buffer,
+            OnRequestData = (_, _, endOfStream) => endOfStream ? LambdaFilter.Continue : LambdaFilter.Buffer,
+        };
+        await using var rig = await Rig.StartAsync(
+            [new TestFilterFactory("test.first", Hoarding), new TestFilterFactory("test.second", Hoarding)],
+            ["{ name: test.first }", "{ name: test.second }"]);
+        var request = "POST /trailers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+            "5\r\nhello\r\n6\r\n world\r\n0\r\nx-checksum: abc\r\n\r\n";
+
+        // Trailers end the body: the second filter may not hold it again (the request would hang).
+        var response = await HttpProxyFixture.RawExchangeAsync(rig.Proxy.Listener("http"), request);
+        Assert.StartsWith("HTTP/1.1 200", response);
+        Assert.EndsWith("11\nx-checksum: abc\n", response);
+    }
+
+    [Fact]
     public async Task AStreamPausedByAFilterTimesOutAndTheFilterHearsOfIt()
     {
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -120,7 +120,8 @@ internal abstract class FilterIteration(HttpFilterChain chain, FilterDirection d
                 body = _held;
             }
             var status = await CallDataAsync(i, body, endOfStream).ConfigureAwait(false);
-            if (status == HttpFilterStatus.StopAndBuffer && !endOfStream && !Chain.LocalReplyRequested)
+            // Once trailers have come (_endOfStream), nothing more will: holding again would hang.
+            if (status == HttpFilterStatus.StopAndBuffer && !endOfStream && !_endOfStream && !Chain.LocalReplyRequested)
             {
                 if (!ReferenceEquals(body, _held) && !Hold(body)) return FilterChainResult.Overflow;
                 _bufferAt = i;

@@ -140,7 +140,9 @@ internal sealed class Http2RequestHead
                 Fail("te other than trailers");
                 return;
             case KnownHeader.TE:
-                // Means nothing to an HTTP/1.1 upstream, which gets re-framed messages.
+                // Kept (as a hop-by-hop field an HTTP/1.1 upstream never gets) for HTTP/2 upstreams,
+                // where gRPC needs it.
+                Head.AddField(name, value);
                 return;
             case KnownHeader.ContentLength:
                 if (ContentLength >= 0 || !long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))

@@ -143,7 +143,7 @@ internal sealed partial class Http2ServerConnection
     }
 
     /// <summary>Bytes of a DATA frame that will never be forwarded: the connection window gets them back.</summary>
-    private ValueTask<bool> ReturnConnectionWindowAsync(int length)
+    internal ValueTask<bool> ReturnConnectionWindowAsync(int length)
     {
         int increment;
         lock (_flowLock)
@@ -207,6 +207,18 @@ internal sealed partial class Http2ServerConnection
                 wait = stream.PrepareWindowWait();
             }
             await wait.WaitAsync(token).ConfigureAwait(false);
+        }
+    }
+
+    private void GiveBackSendWindow(Http2ServerStream stream, int granted)
+    {
+        Http2ServerStream[] open;
+        lock (_streamsLock) open = [.. _streams.Values];
+        lock (_flowLock)
+        {
+            _sendWindow += granted;
+            stream.SendWindow += granted;
+            foreach (var other in open) other.WakeWindowWaiter();
         }
     }
 
@@ -284,7 +296,7 @@ internal sealed partial class Http2ServerConnection
     {
         if (Interlocked.CompareExchange(ref _drainPhase, 2, 1) != 1) return;
         Stats.GoAwaysSent.Increment();
-        _goAwayLastStream = Volatile.Read(ref _lastStreamId);
+        lock (_streamsLock) _goAwayLastStream = _acceptedStreamId;
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -406,16 +418,26 @@ internal sealed partial class Http2ServerConnection
             var granted = data.IsEmpty ? 0 : await ReserveSendWindowAsync(stream, (int)Math.Min(data.Length, 64 * 1024), token).ConfigureAwait(false);
             if (!data.IsEmpty && granted == 0) return false;
             var last = granted == data.Length;
-            await _writeLock.WaitAsync(token).ConfigureAwait(false);
+            var written = false;
             try
             {
-                if (_closed) return false;
-                Http2FrameWriter.WriteData(_frames, stream.Id, data.Slice(0, granted), endStream && last, _peer.MaxFrameSize);
-                if (!await FlushLockedAsync().ConfigureAwait(false)) return false;
+                await _writeLock.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    if (_closed) return false;
+                    Http2FrameWriter.WriteData(_frames, stream.Id, data.Slice(0, granted), endStream && last, _peer.MaxFrameSize);
+                    written = true;
+                    if (!await FlushLockedAsync().ConfigureAwait(false)) return false;
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
             }
             finally
             {
-                _writeLock.Release();
+                // Window taken for bytes that never went out: the client will never grant it again.
+                if (!written && granted > 0) GiveBackSendWindow(stream, granted);
             }
             if (last) return true;
             data = data.Slice(granted);

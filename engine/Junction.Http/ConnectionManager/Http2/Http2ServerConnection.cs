@@ -45,6 +45,9 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
     // The header block being assembled from HEADERS + CONTINUATION (stream 0: none open).
     private int _blockStream;
     private bool _blockEndStream;
+    private bool _blockDiscard;
+    // The highest stream id accepted (registered), for the final GOAWAY of a drain; guarded by _streamsLock.
+    private int _acceptedStreamId;
     private byte[] _block = ArrayPool<byte>.Shared.Rent(4096);
     private int _blockLength;
 
@@ -175,7 +178,9 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         {
             await ReturnConnectionWindowAsync(length).ConfigureAwait(false);
             if (stream is null && frame.StreamId > _lastStreamId) return Http2Error.Connection(Http2ErrorCode.ProtocolError, "DATA on an idle stream");
-            await ResetStreamAsync(frame.StreamId, Http2ErrorCode.StreamClosed).ConfigureAwait(false);
+            // A stream this side ended (reset, or answered without reading its body): DATA the client sent
+            // before it knew is ignored (RFC 9113 §5.1). DATA after the client's own END_STREAM is an error.
+            if (stream is not null) await ResetStreamAsync(frame.StreamId, Http2ErrorCode.StreamClosed).ConfigureAwait(false);
             return null;
         }
         bool withinWindow;
@@ -191,10 +196,16 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         // Padding was never going to be forwarded: give its share of the windows back now.
         var padding = length - (int)data.Length;
         if (padding > 0) await OnBodyConsumedAsync(stream, padding).ConfigureAwait(false);
-        if (!stream.ReceiveBody(data, frame.HasFlag(Http2Flags.EndStream)))
+        switch (stream.ReceiveBody(data, frame.HasFlag(Http2Flags.EndStream)))
         {
-            await ResetStreamAsync(frame.StreamId, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
-            stream.Abort();
+            case BodyReceipt.Dropped:
+                await ReturnConnectionWindowAsync((int)data.Length).ConfigureAwait(false);
+                break;
+            case BodyReceipt.Malformed:
+                await ReturnConnectionWindowAsync((int)data.Length).ConfigureAwait(false);
+                await ResetStreamAsync(frame.StreamId, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
+                stream.Abort();
+                break;
         }
         return null;
     }
@@ -206,7 +217,13 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         var existing = Find(id);
         if (existing is null && id <= _lastStreamId)
         {
-            return Http2Error.Connection(Http2ErrorCode.StreamClosed, "HEADERS on a closed stream");
+            // A stream this side already ended (reset, refused, answered): frames the client sent before
+            // it knew are ignored (RFC 9113 §5.1), but the block is still decoded to keep HPACK in step.
+            _blockStream = id;
+            _blockDiscard = true;
+            _blockLength = 0;
+            if (AppendToBlock(frame.GetFieldBlockFragment()) is { } late) return late;
+            return frame.HasFlag(Http2Flags.EndHeaders) ? await CompleteHeaderBlockAsync().ConfigureAwait(false) : null;
         }
         if (existing is null && (id & 1) == 0) return Http2Error.Connection(Http2ErrorCode.ProtocolError, "a client stream id must be odd");
         if (existing is not null && (existing.RemoteEnded || !frame.HasFlag(Http2Flags.EndStream)))
@@ -215,6 +232,7 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
             return Http2Error.Connection(Http2ErrorCode.ProtocolError, "a second header block must carry END_STREAM (trailers)");
         }
         _blockStream = id;
+        _blockDiscard = false;
         _blockEndStream = frame.HasFlag(Http2Flags.EndStream);
         _blockLength = 0;
         if (AppendToBlock(frame.GetFieldBlockFragment()) is { } tooBig) return tooBig;
@@ -261,6 +279,11 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         var endStream = _blockEndStream;
         _blockStream = 0;
         var block = _block.AsSpan(0, _blockLength);
+        if (_blockDiscard)
+        {
+            _blockDiscard = false;
+            return TryDecode(block, default(DiscardFields), out _, out var lateError) ? null : lateError;
+        }
 
         if (Find(id) is { } existing)
         {
@@ -273,7 +296,18 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         _lastStreamId = id;
         var stream = new Http2ServerStream(this, id, _options.InitialStreamWindowSize, InitialSendWindow);
         if (!TryDecode(block, new Http2RequestHead.Handler(stream.Request), out var headTooLarge, out var error)) return error;
-        var refuse = _peerGoingAway || GoingAway || ActiveStreams >= _options.MaxConcurrentStreams;
+        bool refuse;
+        // Decided and registered under the lock the drain takes to pick the last stream of its final
+        // GOAWAY: a stream is either accepted and within it, or refused.
+        lock (_streamsLock)
+        {
+            refuse = _peerGoingAway || GoingAway || _streams.Count >= _options.MaxConcurrentStreams;
+            if (!refuse)
+            {
+                _streams[id] = stream;
+                _acceptedStreamId = id;
+            }
+        }
         if (refuse)
         {
             Stats.StreamsRefused.Increment();
@@ -281,7 +315,6 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
             return null;
         }
         _streamsOpened++;
-        lock (_streamsLock) _streams[id] = stream;
         Stats.StreamsActive.Increment();
         if (headTooLarge)
         {
@@ -419,5 +452,13 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         }
         // The header block buffer is left to the GC: the read loop may still be using it.
         ReleaseWaiters();
+    }
+
+    /// <summary>Decodes and forgets a header block (a stream already ended).</summary>
+    private readonly struct DiscardFields : IHpackHeaderHandler
+    {
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndex)
+        {
+        }
     }
 }

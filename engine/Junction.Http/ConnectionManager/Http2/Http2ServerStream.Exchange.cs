@@ -202,6 +202,9 @@ internal sealed partial class Http2ServerStream
         info.MarkEnded();
         Provider.Stats.RequestTime.Record(info.Duration.TotalMilliseconds);
         if (Provider.AccessLog.IsEnabled) Provider.AccessLog.Log(info);
+        // Body bytes the client sent that were never forwarded: their window goes back to the connection.
+        var unread = CloseBody();
+        if (unread > 0) _ = _connection.ReturnConnectionWindowAsync((int)unread).AsTask();
         _body?.Reader.Complete();
         _connection.RemoveStream(this);
         _aborted.Dispose();
@@ -261,7 +264,11 @@ internal sealed partial class Http2ServerStream
             var flush = await output.FlushAsync(Aborted).ConfigureAwait(false);
             if (flush.IsCompleted) throw new IOException("the upstream stopped reading the request");
             // Only now that the upstream took them may the client send as many bytes again.
-            if (length > 0) await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
+            if (length > 0)
+            {
+                NoteBodyForwarded(length);
+                await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
+            }
             if (read.IsCompleted) return;
         }
     }

@@ -61,7 +61,15 @@ internal sealed partial class Http2ServerStream
                 await upstream.CancelAsync().ConfigureAwait(false);
                 return;
             }
-            await send.ConfigureAwait(false);
+            try
+            {
+                await send.ConfigureAwait(false);
+            }
+            catch (Http2StreamResetException reset) when (reset.Code == Http2ErrorCode.NoError)
+            {
+                // The upstream answered in full before reading the whole request, then said it needs no
+                // more of it (RFC 9113 §8.1): the response stands.
+            }
             ResponseComplete = true;
             stats.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (grpc && GrpcStatus(upstream) is { } grpcStatus) stats.CountGrpc(Request.Head.Target, grpcStatus);
@@ -103,7 +111,11 @@ internal sealed partial class Http2ServerStream
             if (!buffer.IsEmpty || end) await upstream.SendDataAsync(buffer, end, Aborted).ConfigureAwait(false);
             var length = (int)buffer.Length;
             body.AdvanceTo(buffer.End);
-            if (length > 0) await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
+            if (length > 0)
+            {
+                NoteBodyForwarded(length);
+                await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
+            }
             if (trailers is not null) await upstream.SendTrailersAsync(trailers).ConfigureAwait(false);
             if (read.IsCompleted) return;
         }

@@ -22,6 +22,11 @@ internal sealed partial class Http2ServerStream
     private long _bodyReceived;
     private volatile bool _remoteEnded;
     private volatile bool _trailersMalformed;
+    private readonly Lock _bodyLock = new();
+    private bool _bodyClosed;
+    // Body bytes put in the pipe, and those the stream task forwarded (for the window given back at the end).
+    private long _bodyBuffered;
+    private long _bodyForwarded;
     private Timer? _idleTimer;
     private long _lastActivity;
 
@@ -93,29 +98,64 @@ internal sealed partial class Http2ServerStream
     public void StartLocalReply(int status, bool endStream)
     {
         _remoteEnded = endStream;
+        // The body, if any, is never read: DATA for it is dropped and its window given back.
+        _bodyClosed = true;
         _ = RunLocalReplyAsync(status);
     }
 
     /// <summary>
-    /// Body bytes of a DATA frame (the read loop's buffer: copied here). False when they contradict the
-    /// declared Content-Length, which makes the request malformed (RFC 9113 §8.1.1).
+    /// Body bytes of a DATA frame (the read loop's buffer: copied here). Malformed when they contradict
+    /// the declared Content-Length (RFC 9113 §8.1.1); dropped when nobody will read them any more (the
+    /// stream ended or answered without reading its body): then the caller gives their window back.
     /// </summary>
-    public bool ReceiveBody(in ReadOnlySequence<byte> data, bool endStream)
+    public BodyReceipt ReceiveBody(in ReadOnlySequence<byte> data, bool endStream)
     {
         MarkActivity();
         _bodyReceived += data.Length;
         var declared = Request.ContentLength;
-        if (declared >= 0 && (_bodyReceived > declared || (endStream && _bodyReceived != declared))) return false;
-        if (_body is not { } body) return data.IsEmpty;
-        foreach (var segment in data) body.Writer.Write(segment.Span);
-        // Never waits: the pipe has no threshold; the flow-control window is what bounds it.
-        _ = body.Writer.FlushAsync();
-        if (endStream)
+        if (declared >= 0 && (_bodyReceived > declared || (endStream && _bodyReceived != declared))) return BodyReceipt.Malformed;
+        // The writer is completed here (the read loop) and by Abort (the stream task, the idle timer): one at a time.
+        lock (_bodyLock)
         {
-            _remoteEnded = true;
-            body.Writer.Complete();
+            if (_body is not { } body || _bodyClosed)
+            {
+                if (endStream) _remoteEnded = true;
+                return BodyReceipt.Dropped;
+            }
+            foreach (var segment in data) body.Writer.Write(segment.Span);
+            _bodyBuffered += data.Length;
+            // Never waits: the pipe has no threshold; the flow-control window is what bounds it.
+            _ = body.Writer.FlushAsync();
+            if (endStream)
+            {
+                _remoteEnded = true;
+                _bodyClosed = true;
+                body.Writer.Complete();
+            }
         }
-        return true;
+        return BodyReceipt.Accepted;
+    }
+
+    /// <summary>The stream task handed <paramref name="length"/> body bytes on (they left the pipe).</summary>
+    internal void NoteBodyForwarded(int length) => Interlocked.Add(ref _bodyForwarded, length);
+
+    /// <summary>
+    /// The stream is over: no more body is taken, and the bytes the client sent that were never forwarded
+    /// are returned, so the connection's window does not shrink with every stream that ends early.
+    /// </summary>
+    internal long CloseBody()
+    {
+        lock (_bodyLock)
+        {
+            if (!_bodyClosed)
+            {
+                _bodyClosed = true;
+                _body?.Writer.Complete();
+            }
+            var unread = _bodyBuffered - Interlocked.Read(ref _bodyForwarded);
+            _bodyBuffered = Interlocked.Read(ref _bodyForwarded);
+            return unread;
+        }
     }
 
     /// <summary>The HPACK handler for the trailers block.</summary>
@@ -135,7 +175,14 @@ internal sealed partial class Http2ServerStream
             Abort();
             return false;
         }
-        _body?.Writer.Complete();
+        lock (_bodyLock)
+        {
+            if (!_bodyClosed)
+            {
+                _bodyClosed = true;
+                _body?.Writer.Complete();
+            }
+        }
         return true;
     }
 
@@ -150,7 +197,12 @@ internal sealed partial class Http2ServerStream
         catch (ObjectDisposedException)
         {
         }
-        _body?.Writer.Complete(new OperationCanceledException("stream reset"));
+        lock (_bodyLock)
+        {
+            if (_bodyClosed) return;
+            _bodyClosed = true;
+            _body?.Writer.Complete(new OperationCanceledException("stream reset"));
+        }
     }
 
     /// <summary>
@@ -207,4 +259,17 @@ internal sealed partial class Http2ServerStream
             stream.RequestTrailers!.AddField(name, value);
         }
     }
+}
+
+/// <summary>What became of a DATA frame's bytes.</summary>
+internal enum BodyReceipt : byte
+{
+    /// <summary>In the stream's pipe, to be forwarded.</summary>
+    Accepted,
+
+    /// <summary>Nobody will read them: their window goes back at once.</summary>
+    Dropped,
+
+    /// <summary>They contradict the declared Content-Length: the stream is reset.</summary>
+    Malformed,
 }

@@ -105,12 +105,17 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         try
         {
             if (IsDone) throw new Http2StreamResetException(Http2ErrorCode.RefusedStream);
-            int sendWindow;
-            lock (_flowLock) sendWindow = _peer.InitialWindowSize;
+            // Cancelled while it waited for the lock: its slot is already given back.
+            if (stream.ResetCode is { } code) throw new Http2StreamResetException(code);
             var id = _nextStreamId;
             _nextStreamId += 2;
-            stream.Assign(id, _options.InitialStreamWindowSize, sendWindow);
-            lock (_streamsLock) _streams[id] = stream;
+            // Under the flow lock, so that a SETTINGS frame changing the initial window either comes
+            // before (the stream starts with the new value) or after (it adjusts the stream too).
+            lock (_flowLock)
+            {
+                stream.Assign(id, _options.InitialStreamWindowSize, _peer.InitialWindowSize);
+                lock (_streamsLock) _streams[id] = stream;
+            }
             EncodeRequestHead(request, ref route, provider, remote);
             Http2FrameWriter.WriteHeaders(Output, id, _block.WrittenSpan, endStream, _peer.MaxFrameSize);
             if (endStream) stream.LocalEnded = true;
@@ -178,17 +183,38 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                 }
             }
             var last = granted == data.Length;
-            await _writeLock.WaitAsync(token).ConfigureAwait(false);
+            var written = false;
             try
             {
-                if (_closed || stream.ResetCode is not null) throw new Http2StreamResetException(stream.ResetCode ?? Http2ErrorCode.Cancel);
-                Http2FrameWriter.WriteData(Output, stream.Id, data.Slice(0, granted), endStream && last, _peer.MaxFrameSize);
-                if (endStream && last) stream.LocalEnded = true;
-                await FlushLockedAsync().ConfigureAwait(false);
+                await _writeLock.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    if (_closed || stream.ResetCode is not null) throw new Http2StreamResetException(stream.ResetCode ?? Http2ErrorCode.Cancel);
+                    Http2FrameWriter.WriteData(Output, stream.Id, data.Slice(0, granted), endStream && last, _peer.MaxFrameSize);
+                    written = true;
+                    if (endStream && last) stream.LocalEnded = true;
+                    await FlushLockedAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
             }
             finally
             {
-                _writeLock.Release();
+                // Window taken for bytes that never went out: the host will never grant it again.
+                if (!written && granted > 0)
+                {
+                    lock (_flowLock)
+                    {
+                        _sendWindow += granted;
+                        stream.SendWindow += granted;
+                        lock (_streamsLock)
+                        {
+                            foreach (var other in _streams.Values) other.WakeWindowWaiter();
+                        }
+                    }
+                }
             }
             if (endStream && last) ReleaseIfDone(stream);
             if (last) return;
@@ -248,11 +274,16 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
 
     internal async ValueTask CancelStreamAsync(Http2ClientStream stream)
     {
-        if (stream.LocalEnded && stream.RemoteEnded) return;
+        if (stream.LocalEnded && stream.RemoteEnded)
+        {
+            await ReturnUnreadAsync(stream).ConfigureAwait(false);
+            return;
+        }
         var wasOpen = stream.Id != 0;
         stream.Fail(Http2ErrorCode.Cancel);
         stream.LocalEnded = stream.RemoteEnded = true;
         ReleaseIfDone(stream);
+        await ReturnUnreadAsync(stream).ConfigureAwait(false);
         if (!wasOpen || _closed) return;
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
@@ -267,6 +298,24 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>Response bytes a finished stream never handed on go back to the connection's window.</summary>
+    private async ValueTask ReturnUnreadAsync(Http2ClientStream stream)
+    {
+        var unread = stream.TakeUnread();
+        if (unread <= 0 || _closed) return;
+        int increment;
+        lock (_flowLock) _receiveWindow.TryGetWindowUpdate((int)unread, out increment);
+        if (increment == 0) return;
+        try
+        {
+            await WriteControlAsync(output => Http2FrameWriter.WriteWindowUpdate(output, 0, increment)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            // The connection is failing anyway.
         }
     }
 
@@ -304,7 +353,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                     if (read == Http2FrameReadResult.Error)
                     {
                         if (error.IsConnectionError) failure = error;
-                        else Find(error.StreamId)?.Fail(error.Code);
+                        else await FailStreamAsync(error.StreamId, error.Code).ConfigureAwait(false);
                         continue;
                     }
                     failure = await HandleFrameAsync(frame).ConfigureAwait(false);
@@ -350,6 +399,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                     reset.Fail(frame.GetRstStreamErrorCode());
                     reset.LocalEnded = reset.RemoteEnded = true;
                     ReleaseIfDone(reset);
+                    await ReturnUnreadAsync(reset).ConfigureAwait(false);
                 }
                 return null;
             case Http2FrameType.Headers:
@@ -385,10 +435,15 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
         var data = frame.GetData();
         var unused = stream is null ? length : length - (int)data.Length;
+        if (stream is not null && !stream.ReceiveData(data, frame.HasFlag(Http2Flags.EndStream)))
+        {
+            // The stream was failed or cancelled meanwhile: nobody reads these bytes.
+            unused += (int)data.Length;
+            stream = null;
+        }
         if (stream is not null)
         {
             var end = frame.HasFlag(Http2Flags.EndStream);
-            stream.ReceiveData(data, end);
             if (end)
             {
                 stream.RemoteEnded = true;
@@ -459,10 +514,10 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     private async ValueTask<Http2Error?> ApplySettingsAsync(Http2Frame frame)
     {
         int delta;
-        Http2ClientStream[] open;
-        lock (_streamsLock) open = [.. _streams.Values];
         lock (_flowLock)
         {
+            Http2ClientStream[] open;
+            lock (_streamsLock) open = [.. _streams.Values];
             var before = _peer.InitialWindowSize;
             if (!_peer.TryApply(frame, out var error)) return error;
             delta = _peer.InitialWindowSize - before;
@@ -515,6 +570,17 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             stream.LocalEnded = stream.RemoteEnded = true;
             ReleaseIfDone(stream);
         }
+    }
+
+    /// <summary>A frame broke the rules for its stream only: that stream ends (RST_STREAM), the connection goes on.</summary>
+    private async ValueTask FailStreamAsync(int streamId, Http2ErrorCode code)
+    {
+        if (Find(streamId) is not { } stream) return;
+        stream.Fail(code);
+        stream.LocalEnded = stream.RemoteEnded = true;
+        ReleaseIfDone(stream);
+        await ReturnUnreadAsync(stream).ConfigureAwait(false);
+        await WriteControlAsync(output => Http2FrameWriter.WriteRstStream(output, streamId, code)).ConfigureAwait(false);
     }
 
     private async ValueTask GoAwayAsync(Http2ErrorCode code)

@@ -36,7 +36,17 @@ internal sealed class Http2ClientPool
             if (TryReserve() is { } shared) return (shared, ok);
             var result = await cluster.ConnectAsync(host, token).ConfigureAwait(false);
             if (result.Connection is not { } upstream) return (null, result);
-            var connection = await Http2ClientConnection.StartAsync(upstream, options, maxHeaderBytes).ConfigureAwait(false);
+            Http2ClientConnection connection;
+            try
+            {
+                connection = await Http2ClientConnection.StartAsync(upstream, options, maxHeaderBytes).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+            {
+                // The host closed before the preface went out: the connection (and its slot) goes back.
+                await upstream.DisposeAsync().ConfigureAwait(false);
+                return (null, new UpstreamConnectResult(null, UpstreamFailure.ConnectFailed, host.Address));
+            }
             lock (_lock)
             {
                 _connections.Add(connection);

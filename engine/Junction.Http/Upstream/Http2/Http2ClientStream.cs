@@ -21,6 +21,12 @@ internal sealed class Http2ClientStream
     private Http2FlowWindow _receive;
     private TaskCompletionSource? _windowWaiter;
     private int _state;
+    // The body writer is fed by the connection's read loop and failed from other threads: one at a time.
+    private readonly Lock _bodyLock = new();
+    private bool _bodyClosed;
+    // Response bytes put in the pipe, and those the reader handed on (for the window given back at the end).
+    private long _received;
+    private long _consumed;
 
     public Http2ClientStream(Http2ClientConnection connection) => _connection = connection;
 
@@ -74,7 +80,11 @@ internal sealed class Http2ClientStream
     public async ValueTask ReadResponseHeadAsync(CancellationToken token) => await _head.Task.WaitAsync(token).ConfigureAwait(false);
 
     /// <summary>The caller handed <paramref name="length"/> body bytes on: the upstream may send as many again.</summary>
-    public ValueTask ConsumedAsync(int length) => _connection.OnResponseBodyConsumedAsync(this, length);
+    public ValueTask ConsumedAsync(int length)
+    {
+        Interlocked.Add(ref _consumed, length);
+        return _connection.OnResponseBodyConsumedAsync(this, length);
+    }
 
     /// <summary>Gives up on the stream (the client went away, a timeout): RST_STREAM CANCEL to the upstream.</summary>
     public ValueTask CancelAsync() => _connection.CancelStreamAsync(this);
@@ -132,19 +142,54 @@ internal sealed class Http2ClientStream
             _state = 1;
             EndedWithHead = endStream;
             _head.TrySetResult();
-            if (endStream) _body.Writer.Complete();
+            if (endStream) CompleteBody();
             return;
         }
         // Trailers end the response.
-        _body.Writer.Complete();
+        CompleteBody();
+    }
+
+    private void CompleteBody()
+    {
+        lock (_bodyLock)
+        {
+            if (_bodyClosed) return;
+            _bodyClosed = true;
+            _body.Writer.Complete();
+        }
     }
 
     /// <summary>Response body bytes (a DATA frame's, copied).</summary>
-    internal void ReceiveData(in ReadOnlySequence<byte> data, bool endStream)
+    internal bool ReceiveData(in ReadOnlySequence<byte> data, bool endStream)
     {
-        foreach (var segment in data) _body.Writer.Write(segment.Span);
-        _ = _body.Writer.FlushAsync();
-        if (endStream) _body.Writer.Complete();
+        lock (_bodyLock)
+        {
+            if (_bodyClosed) return false;
+            foreach (var segment in data) _body.Writer.Write(segment.Span);
+            _received += data.Length;
+            _ = _body.Writer.FlushAsync();
+            if (endStream)
+            {
+                _bodyClosed = true;
+                _body.Writer.Complete();
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The stream is over: response bytes received but never handed on, whose window the connection gives
+    /// back so that cancelled streams do not shrink it for the streams that share it.
+    /// </summary>
+    internal long TakeUnread()
+    {
+        lock (_bodyLock)
+        {
+            var consumed = Interlocked.Read(ref _consumed);
+            var unread = _received - consumed;
+            _received = consumed;
+            return unread;
+        }
     }
 
     /// <summary>The upstream reset the stream, or the connection ended: every wait fails.</summary>
@@ -153,7 +198,14 @@ internal sealed class Http2ClientStream
         ResetCode ??= code;
         var error = new Http2StreamResetException(code);
         _head.TrySetException(error);
-        _body.Writer.Complete(error);
+        lock (_bodyLock)
+        {
+            if (!_bodyClosed)
+            {
+                _bodyClosed = true;
+                _body.Writer.Complete(error);
+            }
+        }
         WakeWindowWaiter();
     }
 
