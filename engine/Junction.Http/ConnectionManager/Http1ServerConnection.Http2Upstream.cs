@@ -94,6 +94,15 @@ internal sealed partial class Http1ServerConnection
             await ExchangeCancelledAsync(exchange).ConfigureAwait(false);
             return;
         }
+        catch (Http2StreamResetException reset) when (reset.Code == Junction.Http.Http2.Http2ErrorCode.NoError)
+        {
+            // The upstream answered already and wants no more of the body (RFC 9113 §8.1): relay its
+            // answer; the rest of the client's body is not read, so the connection closes after it.
+            exchange.BodyUnread = true;
+            exchange.RequestComplete = true;
+            await RelayHttp2ResponseAsync(exchange).ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex) when (ex is Http2StreamResetException or IOException or InvalidOperationException)
         {
             await Http2UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
