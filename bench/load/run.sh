@@ -3,7 +3,7 @@
 #
 #   bash bench/load/run.sh [--quick] [scenario...]
 #
-# Scenarios (all by default): h1-small h1-16k h1-post-64k h1-newconn h1-256c tcp-bulk h2-small (h2load).
+# Scenarios (all by default): h1-small h1-16k h1-post-64k h1-newconn h1-256c tcp-bulk h2-small grpc-unary (h2load).
 # Installs nginx (+ its stream and echo modules), haproxy, wrk and curl from Debian when missing,
 # builds Junction in Release, starts one upstream nginx and the three proxies (configurations in
 # conf/), then runs every scenario through junction, nginx, haproxy and direct, alternating between
@@ -39,12 +39,12 @@ started_at=$SECONDS
 
 quick=0
 scenarios=()
-all_scenarios=(h1-small h1-16k h1-post-64k h1-newconn h1-256c tcp-bulk h2-small)
+all_scenarios=(h1-small h1-16k h1-post-64k h1-newconn h1-256c tcp-bulk h2-small grpc-unary)
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     -h|--help) sed -n "2,/^set -euo/p" "$0" | sed "\$d" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    h1-small|h1-16k|h1-post-64k|h1-newconn|h1-256c|tcp-bulk|h2-small) scenarios+=("$arg") ;;
+    h1-small|h1-16k|h1-post-64k|h1-newconn|h1-256c|tcp-bulk|h2-small|grpc-unary) scenarios+=("$arg") ;;
     *) echo "run.sh: unknown argument '$arg' (scenarios: ${all_scenarios[*]})" >&2; exit 2 ;;
   esac
 done
@@ -137,6 +137,7 @@ pick_port haproxy_port; pick_port haproxy_tcp_port; pick_port haproxy_h2_port
 
 render() {  # template output: substitutes @NAME@ placeholders
   sed -e "s|@DIR@|$work|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
+      -e "s|@UPSTREAM_H2_PORT@|$upstream_h2_port|g" \
       -e "s|@PORT@|$2|g" -e "s|@TCP_PORT@|${3:-}|g" -e "s|@H2_PORT@|${4:-}|g" "$here/conf/$1"
 }
 
@@ -179,6 +180,8 @@ fi
 # --- upstream ----------------------------------------------------------------------------------
 mkdir -p "$work/www"
 printf 'ok\n' >"$work/www/tiny"
+# grpc-unary's request: one gRPC message (not compressed, 5 bytes, "hello").
+printf '\000\000\000\000\005hello' >"$work/grpc-request"
 head -c 16384 /dev/zero | tr '\0' 'a' >"$work/www/16k"
 # A sparse file: nginx sends it with sendfile from the page cache, so the upstream costs little.
 truncate -s "$((bulk_mib * 1024 * 1024))" "$work/www/big"
@@ -246,11 +249,11 @@ pids_of() {
   esac
 }
 port_of() {  # proxy scenario
-  local tcp=""; [ "$2" = tcp-bulk ] && tcp=_tcp; [ "$2" = h2-small ] && tcp=_h2
+  local tcp=""; [ "$2" = tcp-bulk ] && tcp=_tcp; case "$2" in h2-small|grpc-unary) tcp=_h2 ;; esac
   case "$1" in
     direct) local d="upstream${tcp/_tcp/}_port"; echo "${!d}" ;;
     # Junction's listener speaks both (codec_type AUTO tells them apart by the preface).
-    junction) [ "$2" = h2-small ] && tcp=""; local v="junction${tcp}_port"; echo "${!v}" ;;
+    junction) [ "$tcp" = _h2 ] && tcp=""; local v="junction${tcp}_port"; echo "${!v}" ;;
     *) local v="$1${tcp}_port"; echo "${!v}" ;;
   esac
 }
@@ -324,7 +327,7 @@ run_once() {
       }' >>"$runs"
     return 0
   fi
-  if [ "$scenario" = h2-small ]; then
+  if [ "$scenario" = h2-small ] || [ "$scenario" = grpc-unary ]; then
     run_h2load "$scenario" "$proxy" "$round" "$record" "$seconds" "$port" "$pids"
     return 0
   fi
@@ -360,7 +363,12 @@ run_h2load() {
   local t0 t1 cpu="-" peak="-" out log="$work/h2load-$proxy.log"
   # shellcheck disable=SC2086
   if [ -n "$pids" ]; then reset_peak $pids; t0="$(cpu_ticks $pids)"; fi
-  out="$(taskset -c 0 h2load -t1 -c4 -m16 -D "$seconds" --log-file="$log" "http://127.0.0.1:$port/tiny" 2>&1)" ||
+  local target=(-D "$seconds" "http://127.0.0.1:$port/tiny")
+  # grpc-unary: POSTs of one gRPC message (the upstream nginx echoes it back, grpc-status in trailers),
+  # to HTTP/2 upstreams: Junction's http2_protocol_options cluster, nginx's grpc_pass, HAProxy's proto h2.
+  [ "$scenario" = grpc-unary ] && target=(-d "$work/grpc-request" -H 'content-type: application/grpc' -H 'te: trailers' \
+    -D "$seconds" "http://127.0.0.1:$port/test.Echo/Unary")
+  out="$(taskset -c 0 h2load -t1 -c4 -m16 --log-file="$log" "${target[@]}" 2>&1)" ||
     die "h2load failed against $proxy: $out"
   # shellcheck disable=SC2086
   if [ -n "$pids" ]; then t1="$(cpu_ticks $pids)"; peak="$(peak_kib $pids)"; fi
