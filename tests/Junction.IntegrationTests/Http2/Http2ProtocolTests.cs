@@ -123,6 +123,22 @@ public sealed class Http2ProtocolTests
     }
 
     [Fact]
+    public async Task APingFloodIsCutOff()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // 3000 PINGs in one write, none of whose answers is read until the end.
+        var pings = new byte[3000 * 17];
+        for (var i = 0; i < 3000; i++) new Http2FrameHeader(8, Http2FrameType.Ping, 0, 0).Write(pings.AsSpan(i * 17));
+        await client.SendRawAsync(pings);
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.inbound_control_frames_flood"));
+        Assert.Null(await client.ReadUntilAsync(_ => false));
+    }
+
+    [Fact]
     public async Task AnHpackBombIsAnswered431AndTheConnectionGoesOn()
     {
         await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");

@@ -63,6 +63,13 @@ internal sealed class RawHttp2Client : IAsyncDisposable
         return FlushAsync();
     }
 
+    /// <summary>Sends bytes as they are (many frames in one write).</summary>
+    public Task SendRawAsync(ReadOnlySpan<byte> bytes)
+    {
+        _output.Write(bytes);
+        return FlushAsync();
+    }
+
     public Task SendDataAsync(int streamId, ReadOnlySpan<byte> data, bool endStream) =>
         SendFrameAsync(Http2FrameType.Data, endStream ? Http2Flags.EndStream : 0, streamId, data);
 

@@ -28,6 +28,9 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
     private const int PrematureResetMinStreams = 100;
     private const double PrematureResetMaxShare = 0.5;
 
+    // PING and SETTINGS frames a second before the connection counts as a flood.
+    private const int MaxControlFramesPerSecond = 1000;
+
     private readonly Http2Options _options = provider.Http2;
     private readonly Http2FrameReader _reader = new(isServer: true);
     private readonly HpackDecoder _decoder = new(provider.Http2.HpackTableSize, provider.Limits.MaxHeaderBytes);
@@ -39,6 +42,8 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
     private int _streamsOpened;
     private int _prematureResets;
     private int _consecutiveEmptyFrames;
+    private long _controlWindowStart;
+    private int _controlFrames;
     private bool _peerGoingAway;
     private bool _closed;
 
@@ -150,8 +155,10 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
             case Http2FrameType.RstStream:
                 return OnRstStreamFrame(frame);
             case Http2FrameType.Settings:
+                if (!frame.HasFlag(Http2Flags.Ack) && CountControlFrame() is { } settingsFlood) return settingsFlood;
                 return await OnSettingsFrameAsync(frame).ConfigureAwait(false);
             case Http2FrameType.Ping:
+                if (!frame.HasFlag(Http2Flags.Ack) && CountControlFrame() is { } pingFlood) return pingFlood;
                 if (!frame.HasFlag(Http2Flags.Ack)) await SendPingAckAsync(frame.GetPingData()).ConfigureAwait(false);
                 else if (frame.GetPingData() == DrainPingData) _ = FinishGracefulDrainAsync();
                 return null;
@@ -386,6 +393,24 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         }
         stream.Abort();
         return null;
+    }
+
+    /// <summary>
+    /// PING and SETTINGS frames each make the proxy write an acknowledgement. A client that sends them
+    /// by the thousand (to make the proxy queue answers, or just to burn its CPU) is cut off: at most
+    /// <see cref="MaxControlFramesPerSecond"/> a second, far beyond any keepalive or settings change.
+    /// </summary>
+    private Http2Error? CountControlFrame()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (now - _controlWindowStart > System.Diagnostics.Stopwatch.Frequency)
+        {
+            _controlWindowStart = now;
+            _controlFrames = 0;
+        }
+        if (++_controlFrames <= MaxControlFramesPerSecond) return null;
+        Stats.ControlFrameFlood.Increment();
+        return Http2Error.Connection(Http2ErrorCode.EnhanceYourCalm, "too many PING or SETTINGS frames");
     }
 
     private Http2Error? CountEmptyFrame(bool empty)

@@ -32,6 +32,9 @@ internal sealed class Http2Stats(IStatsScope scope)
     /// <summary>Connections closed for sending too many PRIORITY frames on a stream.</summary>
     public Counter PriorityFlood { get; } = scope.Counter("inbound_priority_frames_flood");
 
+    /// <summary>Connections closed for sending PING or SETTINGS frames by the thousand (each needs an answer).</summary>
+    public Counter ControlFrameFlood { get; } = scope.Counter("inbound_control_frames_flood");
+
     /// <summary>Connections closed for an endless header block (CONTINUATION flood).</summary>
     public Counter HeaderBlockFlood { get; } = scope.Counter("header_block_flood");
 
