@@ -93,8 +93,20 @@ internal sealed partial class Http2ServerStream
         }
         finally
         {
-            // A body still going up when the exchange ended: it fails on the cancelled stream; observe it.
-            _ = send.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            // A body still going up when the exchange ended: stop it (it may be waiting for client bytes
+            // that will never be read) and wait for it, so that nothing reads the body pipe once the
+            // stream has ended.
+            if (!send.IsCompleted)
+            {
+                Abort();
+                try
+                {
+                    await send.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or Http2StreamResetException or IOException or InvalidOperationException)
+                {
+                }
+            }
         }
     }
 
