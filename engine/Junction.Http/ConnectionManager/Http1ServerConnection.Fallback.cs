@@ -12,13 +12,24 @@ internal sealed partial class Http1ServerConnection
     /// cluster as <c>upstream_rq_fallback</c> and flagged FB (with the reason's flag) in the access log.
     /// A fallback is used at most once per request, so a failing fallback cluster answers as usual.
     /// </summary>
-    private bool TryUseFallback(Exchange exchange, ResponseFlags reason)
+    private bool TryUseFallback(Exchange exchange, ResponseFlags reason) =>
+        RouteFallbackSwitch.TryApply(ref exchange.Route, exchange.Info, provider.Stats.Root, reason);
+}
+
+/// <summary>Switches a routing decision to its route's fallback; shared by the HTTP/1.1 and HTTP/2 paths.</summary>
+internal static class RouteFallbackSwitch
+{
+    /// <summary>
+    /// True when the route had a fallback not yet used: <paramref name="route"/> now names the fallback
+    /// cluster, or is the fallback's direct response. Counted on the primary as <c>upstream_rq_fallback</c>
+    /// and flagged FB (with <paramref name="reason"/>'s flag).
+    /// </summary>
+    public static bool TryApply(ref RouteOutcome route, AccessLog.StreamInfo info, Stats.IStatsScope root, ResponseFlags reason)
     {
-        ref var route = ref exchange.Route;
         if (route.Fallback is not { } fallback || route.Cluster is not { } primary) return false;
         route.Fallback = null;
-        UpstreamRequestStats.For(primary, provider.Stats.Root).Fallbacks.Increment();
-        exchange.Info.SetFlag(reason | ResponseFlags.UpstreamFallback);
+        UpstreamRequestStats.For(primary, root).Fallbacks.Increment();
+        info.SetFlag(reason | ResponseFlags.UpstreamFallback);
         if (fallback.Cluster is { } cluster)
         {
             route.Cluster = cluster;

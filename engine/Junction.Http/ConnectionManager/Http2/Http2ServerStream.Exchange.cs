@@ -462,26 +462,6 @@ internal sealed partial class Http2ServerStream
         _requestPlace = null;
     }
 
-    /// <summary>
-    /// The route's cluster cannot take the request: its <c>junction_fallback</c> (used once) takes over, as
-    /// on HTTP/1.1 (<c>Http1ServerConnection.Fallback.cs</c>). True when the route now names the fallback.
-    /// </summary>
-    private bool UseFallback(ResponseFlags reason)
-    {
-        if (Route.Fallback is not { } fallback || Route.Cluster is not { } primary) return false;
-        Route.Fallback = null;
-        UpstreamRequestStats.For(primary, Provider.Stats.Root).Fallbacks.Increment();
-        _info!.SetFlag(reason | ResponseFlags.UpstreamFallback);
-        if (fallback.Cluster is { } cluster)
-        {
-            Route.Cluster = cluster;
-        }
-        else
-        {
-            Route.Kind = RouteOutcomeKind.DirectResponse;
-            Route.Status = fallback.DirectResponse!.Status;
-            Route.Body = fallback.DirectResponse.Body;
-        }
-        return true;
-    }
+    /// <summary>The route's cluster cannot take the request: its <c>junction_fallback</c> (used once) takes over.</summary>
+    private bool UseFallback(ResponseFlags reason) => RouteFallbackSwitch.TryApply(ref Route, _info!, Provider.Stats.Root, reason);
 }
