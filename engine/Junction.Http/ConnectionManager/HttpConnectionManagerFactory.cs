@@ -39,11 +39,6 @@ public sealed class HttpConnectionManagerFactory : INetworkFilterFactory
         var filters = HttpFilterChainBinder.Bind(config.HttpFilters, _httpFilters, filterContext);
         if (router is null || filters is null) return null;
         if (!HttpFilterChainBinder.BindRouteConfigs(router.Table, filters, filterContext)) return null;
-        if (config.Codec == HttpCodec.Http2 && !filters.IsEmpty)
-        {
-            (typedConfig!.Node("codec_type") ?? entry).Error("HTTP filters run on HTTP/1.1 streams only so far: use codec_type AUTO or HTTP1 with http_filters (AUTO then speaks HTTP/1.1)");
-            return null;
-        }
         var limits = new Http1ParserLimits
         {
             MaxHeaderBytes = config.MaxRequestHeadersBytes,

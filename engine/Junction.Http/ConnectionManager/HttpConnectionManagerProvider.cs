@@ -65,9 +65,7 @@ internal sealed class HttpConnectionManagerProvider(
             case HttpCodec.Http2:
                 chain.AddReadFilter(new Http2.Http2ServerConnection(this));
                 break;
-            // HTTP filters run on HTTP/1.1 streams only so far: with filters, AUTO stays HTTP/1.1
-            // (the binder refuses codec_type HTTP2 with filters), so no request bypasses them.
-            case HttpCodec.Auto when Filters.IsEmpty:
+            case HttpCodec.Auto:
                 chain.AddReadFilter(new CodecSelector(this));
                 break;
             default:

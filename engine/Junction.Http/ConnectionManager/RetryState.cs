@@ -154,6 +154,20 @@ internal sealed class RetryState
         return true;
     }
 
+    /// <summary>
+    /// Keeps body bytes as they are (HTTP/2 streams keep the body itself and frame it anew for each
+    /// attempt); once past the limit, stops keeping for good.
+    /// </summary>
+    /// <returns>True when the body was abandoned just now (for the caller to count).</returns>
+    public bool Keep(in ReadOnlySequence<byte> bytes)
+    {
+        if (!Buffering) return false;
+        foreach (var segment in bytes) Replay.Write(segment.Span);
+        if (Replay.Length <= _bufferLimit) return false;
+        Abandon();
+        return true;
+    }
+
     /// <summary>The body is longer than can be kept: the request is sent once, without retries.</summary>
     public void Abandon()
     {

@@ -24,8 +24,9 @@ internal sealed class HttpFilterChain
     private readonly List<int> _encoders = [];
     private readonly Lock _lock = new();
 
-    private TaskCompletionSource? _waiter;
-    private FilterDirection _waitingFor;
+    // One waiter a direction: on HTTP/2 the request and the response may pass the filters at the same time.
+    private TaskCompletionSource? _decodeWaiter;
+    private TaskCompletionSource? _encodeWaiter;
     private bool _decodeContinued;
     private bool _encodeContinued;
     private CancellationToken _streamToken;
@@ -112,7 +113,8 @@ internal sealed class HttpFilterChain
         }
         lock (_lock)
         {
-            _waiter = null;
+            _decodeWaiter = null;
+            _encodeWaiter = null;
             _aborted?.Dispose();
             _aborted = null;
         }
@@ -124,7 +126,8 @@ internal sealed class HttpFilterChain
         lock (_lock)
         {
             _aborted?.Cancel();
-            _waiter?.TrySetCanceled();
+            _decodeWaiter?.TrySetCanceled();
+            _encodeWaiter?.TrySetCanceled();
         }
     }
 
@@ -170,9 +173,10 @@ internal sealed class HttpFilterChain
         {
             var continued = direction == FilterDirection.Decode ? _decodeContinued : _encodeContinued;
             if (continued || LocalReplyRequested) return !LocalReplyRequested;
-            _waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waitingFor = direction;
-            wait = _waiter.Task;
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (direction == FilterDirection.Decode) _decodeWaiter = waiter;
+            else _encodeWaiter = waiter;
+            wait = waiter.Task;
         }
         try
         {
@@ -180,7 +184,11 @@ internal sealed class HttpFilterChain
         }
         finally
         {
-            lock (_lock) _waiter = null;
+            lock (_lock)
+            {
+                if (direction == FilterDirection.Decode) _decodeWaiter = null;
+                else _encodeWaiter = null;
+            }
         }
         return !LocalReplyRequested;
     }
@@ -189,7 +197,8 @@ internal sealed class HttpFilterChain
     {
         lock (_lock)
         {
-            if (_waiter is not null && _waitingFor == direction) _waiter.TrySetResult();
+            var waiter = direction == FilterDirection.Decode ? _decodeWaiter : _encodeWaiter;
+            if (waiter is not null) waiter.TrySetResult();
             else if (direction == FilterDirection.Decode) _decodeContinued = true;
             else _encodeContinued = true;
         }
@@ -206,7 +215,8 @@ internal sealed class HttpFilterChain
             LocalReplyBody = body;
             LocalReplyDetails = details;
             LocalReplyRequested = true;
-            _waiter?.TrySetResult();
+            _decodeWaiter?.TrySetResult();
+            _encodeWaiter?.TrySetResult();
         }
     }
 

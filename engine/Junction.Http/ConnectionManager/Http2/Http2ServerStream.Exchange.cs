@@ -1,15 +1,27 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text;
 using Junction.AccessLog;
+using Junction.Http.ConnectionManager.Filters;
 using Junction.Http.Http1;
 using Junction.Http.Http2;
 using Junction.Http.Upstream;
-using Junction.HttpFilters;
+using Junction.Http.Upstream.Http2;
 using Junction.Upstream;
 
 namespace Junction.Http.ConnectionManager.Http2;
 
+/// <summary>
+/// The exchange of one stream, in two tasks that may run at once (gRPC streams both ways): the
+/// request side (<c>.Request.cs</c>) takes the request through the decoder filters, routes it, opens
+/// an attempt on an upstream host and sends the body up; the response side (this file) waits for the
+/// attempt's response, retries when the policy says so, and relays the response through the encoder
+/// filters to the client.
+/// </summary>
+/// <remarks>
+/// Only the response side writes to the client. When the request side must answer the stream itself
+/// (no route, no healthy host, a filter's local reply, a body too large to buffer) it records the reply
+/// (<see cref="RecordReply"/>) and cancels the exchange; the stream's task sends it once both sides stopped.
+/// </remarks>
 internal sealed partial class Http2ServerStream
 {
     private HttpStreamInfo? _info;
@@ -18,161 +30,218 @@ internal sealed partial class Http2ServerStream
     private IUpstreamCluster? _requestPlace;
     // The host the stream went to, told how it went (outlier detection) when the stream ends.
     private IUpstreamHost? _host;
+    private StreamAttempt? _attempt;
+    private UpstreamRequestStats? _stats;
+    private long _upstreamStart;
+    // Completed with true once an attempt is on its way, false when the request side ended without one.
+    private TaskCompletionSource<bool>? _opened;
+    private Task? _requestSide;
+    // Cancelled by the route timeout, or by the request side when it records a reply.
+    private CancellationTokenSource? _exchange;
+    // Stops the request side once the response is complete and the request body is no longer wanted.
+    private CancellationTokenSource? _requestStop;
+    private int _replyStatus;
+    private ReadOnlyMemory<byte>? _replyBody;
+    private string? _replyLocation;
+    private bool _replySkipsFilters;
 
     private HttpConnectionManagerProvider Provider => _connection.Provider;
 
-    /// <summary>
-    /// Routes the request and forwards it: request head and body to an HTTP/1.1 upstream from the
-    /// host's pool, then the response back as HEADERS, DATA and trailers. Failures before the response
-    /// head get Envoy's local replies; after it, only a reset can tell the client.
-    /// </summary>
+    /// <summary>Routes the request, forwards it and relays the response; whatever happens, the stream ends here.</summary>
     private async Task RunAsync()
     {
         var info = BeginStream();
-        Http1UpstreamConnection? upstream = null;
-        Http1ConnectionPool? pool = null;
-        var reusable = false;
+        _exchange = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
+        // The request side stops with the exchange (a timeout, a recorded reply) or on its own once the response is whole.
+        _requestStop = CancellationTokenSource.CreateLinkedTokenSource(_exchange.Token);
         try
         {
-            Route = Provider.Route(Request.Head, info.DownstreamRemoteAddress);
-            info.Route = Route.RouteName;
-            IUpstreamCluster cluster;
-            Http1UpstreamConnection? acquired;
-            // Once more at most: a junction_fallback may send the request to another cluster.
-            while (true)
-            {
-                switch (Route.Kind)
-                {
-                    case RouteOutcomeKind.NoRoute:
-                        Provider.Stats.NoRoute.Increment();
-                        info.SetFlag(ResponseFlags.NoRouteFound);
-                        await LocalReplyAsync(404, null).ConfigureAwait(false);
-                        return;
-                    case RouteOutcomeKind.NoCluster:
-                        Provider.Stats.NoCluster.Increment();
-                        info.SetFlag(ResponseFlags.NoClusterFound);
-                        await LocalReplyAsync(503, null).ConfigureAwait(false);
-                        return;
-                    case RouteOutcomeKind.DirectResponse:
-                        await LocalReplyAsync(Route.Status, Route.Body.Length == 0 ? null : Route.Body).ConfigureAwait(false);
-                        return;
-                    case RouteOutcomeKind.Redirect:
-                        await LocalReplyAsync(Route.Status, null, Route.Location).ConfigureAwait(false);
-                        return;
-                }
-
-                cluster = Route.Cluster!;
-                info.UpstreamCluster = cluster.Name;
-                if (!cluster.TryEnterRequest())
-                {
-                    // max_requests are in flight.
-                    if (UseFallback(ResponseFlags.UpstreamOverflow)) continue;
-                    await ConnectFailedAsync(UpstreamFailure.Overflow).ConfigureAwait(false);
-                    return;
-                }
-                _requestPlace = cluster;
-                if (cluster.ChooseHost(Route.Hash) is not { } host)
-                {
-                    ReleaseRequestPlace();
-                    if (UseFallback(ResponseFlags.NoHealthyUpstream)) continue;
-                    info.SetFlag(ResponseFlags.NoHealthyUpstream);
-                    await LocalReplyAsync(503, "no healthy upstream"u8.ToArray()).ConfigureAwait(false);
-                    return;
-                }
-                info.UpstreamHost = host.Address;
-                _host = host;
-                if (Route.AutoHostRewrite) Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
-                if (cluster.HttpOptions.Http2 is { } http2)
-                {
-                    await ForwardOverHttp2Async(cluster, host, http2, info).ConfigureAwait(false);
-                    return;
-                }
-                pool = Http1ConnectionPool.For(cluster, host, Provider.Limits);
-                (acquired, var result) = await pool.AcquireAsync(cluster, host, Aborted, Route.Timeout).ConfigureAwait(false);
-                if (acquired is not null) break;
-                if (result.Failure == UpstreamFailure.Overflow)
-                {
-                    ReleaseRequestPlace();
-                    _host = null;
-                    if (UseFallback(ResponseFlags.UpstreamOverflow)) continue;
-                }
-                await ConnectFailedAsync(result.Failure).ConfigureAwait(false);
-                return;
-            }
-            upstream = acquired;
-            info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
-
-            var framing = Request.ContentLength >= 0 ? Http1BodyFraming.OfLength(Request.ContentLength)
-                : _body is null ? Http1BodyFraming.None : Http1BodyFraming.Chunked;
-            UpstreamRequestHead.Write(upstream.Output, Request.Head, ref Route, Provider, _connection.Connection.RemoteEndPoint, framing, isUpgrade: false, "http"u8);
-            var stats = UpstreamRequestStats.For(cluster, Provider.Stats.Root);
-            stats.RequestsTotal.Increment();
-            var upstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            await upstream.Output.FlushAsync(Aborted).ConfigureAwait(false);
-            if (_body is { } body) await ForwardBodyAsync(body.Reader, upstream.Output, framing).ConfigureAwait(false);
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
-            if (ExchangeDeadline.Remaining(Route, Request.Head, info.StartTimestamp) is { } limit) timeout.CancelAfter(limit);
-            var head = upstream.Response;
-            upstream.Requests++;
-            info.Response = head;
-            if (!await ReadResponseHeadAsync(upstream, head, timeout.Token).ConfigureAwait(false))
-            {
-                await UpstreamFailedAsync(ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
-                return;
-            }
-            var responseFraming = Http1Framing.ForResponse(in head.Framing, head.Version, head.StatusCode, Request.Head.Method);
-            if (responseFraming.Kind is Http1BodyKind.Reject or Http1BodyKind.Tunnel)
-            {
-                await UpstreamFailedAsync(ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
-                return;
-            }
-            info.SetResponseCode(head.StatusCode);
-            stats.CountResponse(head.StatusCode);
-            var contentLength = responseFraming.Kind == Http1BodyKind.ContentLength ? responseFraming.ContentLength
-                : responseFraming.Kind == Http1BodyKind.None && head.Framing.HasContentLength && head.Framing.ContentLengthError == Http1RejectReason.None ? head.Framing.ContentLength
-                : -1;
-            var noBody = responseFraming.Kind == Http1BodyKind.None;
-            _headSent = true;
-            if (!await _connection.WriteResponseHeadAsync(this, head.StatusCode, head, contentLength, null, endStream: noBody).ConfigureAwait(false))
-            {
-                info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
-                return;
-            }
-            if (!noBody && !await RelayResponseBodyAsync(upstream, responseFraming, timeout.Token).ConfigureAwait(false)) return;
-            ResponseComplete = true;
-            stats.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(upstreamStart).TotalMilliseconds);
-            reusable = !head.WantsClose && responseFraming.Kind != Http1BodyKind.CloseDelimited;
+            RouteRequest();
+            if (!Provider.Filters.IsEmpty) BeginFilters(info);
+            _opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _requestSide = RunRequestSideAsync();
+            if (await _opened.Task.ConfigureAwait(false)) await RespondAsync(info).ConfigureAwait(false);
+            await StopRequestSideAsync().ConfigureAwait(false);
+            if (_replyStatus != 0) await SendRecordedReplyAsync().ConfigureAwait(false);
+            else if (!_headSent && !Aborted.IsCancellationRequested) await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (Aborted.IsCancellationRequested)
         {
             // The client reset the stream or the connection went away.
             info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
         {
-            // The route timeout.
+            info.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+        }
+        finally
+        {
+            await StopRequestSideAsync().ConfigureAwait(false);
+            if (_attempt is { } attempt)
+            {
+                _attempt = null;
+                await attempt.DropAsync().ConfigureAwait(false);
+            }
+            EndStream(info);
+        }
+    }
+
+    private void RouteRequest()
+    {
+        Route = Provider.Route(Request.Head, _info!.DownstreamRemoteAddress);
+        _info.Route = Route.RouteName;
+        _routed = true;
+    }
+
+    /// <summary>
+    /// Waits for the attempt's response head (retrying as the policy allows), then relays the response.
+    /// Failures before the head went out get Envoy's local replies; after it, only a reset can tell the client.
+    /// </summary>
+    private async ValueTask RespondAsync(HttpStreamInfo info)
+    {
+        var exchange = _exchange!;
+        if (ExchangeDeadline.Remaining(Route, Request.Head, info.StartTimestamp) is { } limit) exchange.CancelAfter(limit);
+        StreamAttempt attempt;
+        bool hasBody;
+        long contentLength;
+        try
+        {
+            while (true)
+            {
+                attempt = _attempt!;
+                var (headRead, perTryExpired) = await ReadAttemptHeadAsync(attempt, exchange.Token).ConfigureAwait(false);
+                if (!headRead)
+                {
+                    if (perTryExpired) _stats!.PerTryTimeouts.Increment();
+                    else _stats!.ResetsBeforeResponse.Increment();
+                    var next = await RetryAsync(ActiveRetry?.OnFailure(RetryFailure.Reset, _stats!)).ConfigureAwait(false);
+                    if (next == RetryStep.Resent) continue;
+                    if (next == RetryStep.Answered) return;
+                    await UpstreamFailedAsync(perTryExpired ? ResponseFlags.UpstreamRequestTimeout : ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+                    return;
+                }
+                if (!attempt.AcceptResponse(Request.Head.Method, out contentLength, out hasBody))
+                {
+                    await UpstreamFailedAsync(ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
+                    return;
+                }
+                _stats!.CountResponse(attempt.Response.StatusCode);
+                var step = await RetryAsync(ActiveRetry?.OnResponse(attempt.Response, _stats)).ConfigureAwait(false);
+                if (step == RetryStep.Resent) continue;
+                if (step == RetryStep.Answered) return;
+                break;
+            }
+
+            var head = attempt.Response;
+            info.Response = head;
+            info.SetResponseCode(head.StatusCode);
+            var grpc = IsGrpc(head);
+            // A gRPC stream may run as long as the call does: past its head only max_stream_duration bounds it.
+            if (grpc) exchange.CancelAfter(ExchangeDeadline.StreamLimit(Route, Request.Head, info.StartTimestamp) ?? Timeout.InfiniteTimeSpan);
+            var relayed = _filters is { } chain
+                ? await EncodeResponseAsync(chain, attempt, contentLength, hasBody, exchange.Token).ConfigureAwait(false)
+                : await RelayResponseAsync(attempt, contentLength, hasBody, exchange.Token).ConfigureAwait(false);
+            if (!relayed) return;
+            ResponseComplete = true;
+            _stats.RequestTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_upstreamStart).TotalMilliseconds);
+            if (grpc && GrpcStatus(attempt) is { } grpcStatus) _stats.CountGrpc(Request.Head.Target, grpcStatus);
+            // The response is whole: a request body still coming is not wanted any more (RFC 9113 §8.1).
+            await StopRequestSideAsync().ConfigureAwait(false);
+            _attempt = null;
+            await attempt.CompleteAsync(_requestComplete && !attempt.SendFailed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_replyStatus != 0 && !Aborted.IsCancellationRequested)
+        {
+            // The request side answered the stream itself (a filter's local reply): it sends that.
+        }
+        catch (OperationCanceledException) when (!Aborted.IsCancellationRequested)
+        {
+            _stats?.Timeouts.Increment();
             await UpstreamFailedAsync(ResponseFlags.UpstreamRequestTimeout).ConfigureAwait(false);
         }
         catch (Http1ParseException)
         {
             await UpstreamFailedAsync(ResponseFlags.UpstreamProtocolError).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Microsoft.AspNetCore.Connections.ConnectionResetException or InvalidOperationException or IOException)
+        catch (Exception ex) when (IsUpstreamFailure(ex))
         {
             await UpstreamFailedAsync(ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Reads the attempt's response head, within the route's per_try_timeout when it has one. HeadRead is
+    /// false when the upstream closed or reset first, or the per-try timeout passed (PerTryExpired).
+    /// </summary>
+    private async ValueTask<(bool HeadRead, bool PerTryExpired)> ReadAttemptHeadAsync(StreamAttempt attempt, CancellationToken token)
+    {
+        // A head that never went out gets no answer: the attempt failed as it started.
+        if (!attempt.HeadSent) return (false, false);
+        CancellationTokenSource? perTry = null;
+        if (Route.Retry?.PerTryTimeout is { } limit)
+        {
+            perTry = CancellationTokenSource.CreateLinkedTokenSource(token);
+            perTry.CancelAfter(limit);
+        }
+        try
+        {
+            return (await attempt.ReadHeadAsync(perTry?.Token ?? token).ConfigureAwait(false), false);
+        }
+        catch (Exception ex) when (IsUpstreamFailure(ex))
+        {
+            return (false, false);
+        }
+        catch (OperationCanceledException) when (perTry is { IsCancellationRequested: true } && !token.IsCancellationRequested)
+        {
+            return (false, true);
+        }
         finally
         {
-            // End (log, report) first: both read the response head, which belongs to the upstream
-            // connection and is overwritten once another request reuses it.
-            EndStream(info);
-            if (upstream is not null)
-            {
-                if (!reusable) upstream.Abort();
-                await pool!.ReleaseAsync(upstream, reusable).ConfigureAwait(false);
-            }
+            perTry?.Dispose();
         }
+    }
+
+    /// <summary>The response without filters: HEADERS, then DATA as the body arrives, then trailers.</summary>
+    private async ValueTask<bool> RelayResponseAsync(StreamAttempt attempt, long contentLength, bool hasBody, CancellationToken token)
+    {
+        var head = attempt.Response;
+        _headSent = true;
+        if (!await _connection.WriteResponseHeadAsync(this, head.StatusCode, head, contentLength, null, endStream: !hasBody).ConfigureAwait(false))
+        {
+            _info!.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+            return false;
+        }
+        if (!hasBody) return true;
+        while (true)
+        {
+            var piece = await attempt.ReadBodyAsync(token).ConfigureAwait(false);
+            MarkActivity();
+            if (piece.Truncated) return await ResponseTruncatedAsync().ConfigureAwait(false);
+            var trailers = piece.Complete ? attempt.ResponseTrailers : null;
+            var end = piece.Complete && trailers is null;
+            if ((!piece.Data.IsEmpty || end) && !await _connection.WriteDataAsync(this, piece.Data, end, Aborted).ConfigureAwait(false))
+            {
+                _info!.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+                return false;
+            }
+            await attempt.ConsumeBodyAsync().ConfigureAwait(false);
+            MarkActivity();
+            if (!piece.Complete) continue;
+            if (trailers is not null && !await _connection.WriteTrailersAsync(this, trailers).ConfigureAwait(false))
+            {
+                _info!.SetFlag(ResponseFlags.DownstreamConnectionTermination);
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>The upstream ended inside the body: the client must not take it for a whole one.</summary>
+    private async ValueTask<bool> ResponseTruncatedAsync()
+    {
+        _info!.SetFlag(ResponseFlags.UpstreamRemoteReset);
+        await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
+        return false;
     }
 
     private HttpStreamInfo BeginStream()
@@ -195,6 +264,7 @@ internal sealed partial class Http2ServerStream
     private void EndStream(HttpStreamInfo info)
     {
         _idleTimer?.Dispose();
+        _retry?.End();
         ReleaseRequestPlace();
         Http1ServerConnection.ReportUpstreamOutcome(_host, info);
         Provider.Stats.RequestsActive.Decrement();
@@ -202,11 +272,14 @@ internal sealed partial class Http2ServerStream
         info.MarkEnded();
         Provider.Stats.RequestTime.Record(info.Duration.TotalMilliseconds);
         if (Provider.AccessLog.IsEnabled) Provider.AccessLog.Log(info);
+        EndFilters();
         // Body bytes the client sent that were never forwarded: their window goes back to the connection.
         var unread = CloseBody();
         if (unread > 0) _ = _connection.ReturnConnectionWindowAsync((int)unread).AsTask();
         _body?.Reader.Complete();
         _connection.RemoveStream(this);
+        _exchange?.Dispose();
+        _requestStop?.Dispose();
         _aborted.Dispose();
     }
 
@@ -216,7 +289,7 @@ internal sealed partial class Http2ServerStream
         try
         {
             info.TerminationDetails = "request_headers_too_large";
-            await LocalReplyAsync(status, null).ConfigureAwait(false);
+            await LocalReplyAsync(status, null, skipFilters: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
@@ -228,152 +301,59 @@ internal sealed partial class Http2ServerStream
         }
     }
 
-    /// <summary>Copies the request body from the stream's pipe to the upstream, granting the client window as it goes.</summary>
-    private async ValueTask ForwardBodyAsync(PipeReader body, PipeWriter output, Http1BodyFraming framing)
+    /// <summary>
+    /// The request side answers the stream itself: what to send is kept for the stream's task, and the
+    /// response side (if it is waiting for an upstream) is stopped.
+    /// </summary>
+    private void RecordReply(int status, ReadOnlyMemory<byte>? body, string? location = null, bool skipFilters = false)
     {
-        var chunked = framing.Kind == Http1BodyKind.Chunked;
-        while (true)
+        if (_replyStatus != 0) return;
+        _replyBody = body;
+        _replyLocation = location;
+        _replySkipsFilters = skipFilters;
+        _replyStatus = status;
+        try
         {
-            var read = await body.ReadAsync(Aborted).ConfigureAwait(false);
-            MarkActivity();
-            var buffer = read.Buffer;
-            var length = (int)buffer.Length;
-            if (length > 0)
-            {
-                if (chunked)
-                {
-                    output.WriteHex(length);
-                    output.Write("\r\n"u8);
-                }
-                foreach (var segment in buffer) output.Write(segment.Span);
-                if (chunked) output.Write("\r\n"u8);
-            }
-            body.AdvanceTo(buffer.End);
-            if (read.IsCompleted && chunked)
-            {
-                output.Write("0\r\n"u8);
-                if (RequestTrailers is { } trailers)
-                {
-                    for (var i = 0; i < trailers.FieldCount; i++)
-                    {
-                        if (!trailers.Field(i).Dropped) output.WriteField(trailers.Name(i), trailers.Value(i));
-                    }
-                }
-                output.Write("\r\n"u8);
-            }
-            var flush = await output.FlushAsync(Aborted).ConfigureAwait(false);
-            if (flush.IsCompleted) throw new IOException("the upstream stopped reading the request");
-            // Only now that the upstream took them may the client send as many bytes again.
-            if (length > 0)
-            {
-                NoteBodyForwarded(length);
-                await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
-            }
-            if (read.IsCompleted) return;
+            _exchange?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
-    /// <summary>Parses the status line and fields, skipping interim responses; false when the upstream closed first.</summary>
-    private static async ValueTask<bool> ReadResponseHeadAsync(Http1UpstreamConnection upstream, MessageHead head, CancellationToken token)
+    private async ValueTask SendRecordedReplyAsync()
     {
-        var statusLineDone = false;
-        head.Reset();
-        var input = upstream.Input;
-        while (true)
+        if (_attempt is { } attempt)
         {
-            var result = await input.ReadAsync(token).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var done = Http1ServerConnection.ParseResponseHead(buffer, upstream.Parser, head, ref statusLineDone, out var consumed);
-            input.AdvanceTo(buffer.GetPosition(consumed), done ? buffer.GetPosition(consumed) : buffer.End);
-            if (done)
-            {
-                if (head.StatusCode is >= 100 and < 200)
-                {
-                    head.Reset();
-                    statusLineDone = false;
-                    continue;
-                }
-                return true;
-            }
-            if (result.IsCompleted) return false;
+            _attempt = null;
+            _info!.Response = null;
+            await attempt.DropAsync().ConfigureAwait(false);
         }
+        if (_headSent)
+        {
+            // Too late to answer: part of a response went out already.
+            if (!ResponseComplete) await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
+            return;
+        }
+        await LocalReplyAsync(_replyStatus, _replyBody, _replyLocation, _replySkipsFilters).ConfigureAwait(false);
     }
 
-    /// <summary>Relays the response body as DATA frames (and trailers); false when it could not complete.</summary>
-    private async ValueTask<bool> RelayResponseBodyAsync(Http1UpstreamConnection upstream, Http1BodyFraming framing, CancellationToken token)
-    {
-        var input = upstream.Input;
-        var remaining = framing.ContentLength;
-        MessageHead? trailers = null;
-        using var piece = new HttpBody();
-        if (framing.Kind == Http1BodyKind.Chunked)
-        {
-            upstream.Chunked.Reset();
-            trailers = new MessageHead();
-        }
-        while (true)
-        {
-            var read = await input.ReadAsync(token).ConfigureAwait(false);
-            MarkActivity();
-            var buffer = read.Buffer;
-            bool complete;
-            switch (framing.Kind)
-            {
-                case Http1BodyKind.ContentLength:
-                    var take = Math.Min(remaining, buffer.Length);
-                    remaining -= take;
-                    complete = remaining == 0;
-                    if (!await SendAsync(buffer.Slice(0, take), complete && true, token).ConfigureAwait(false)) return Fail(upstream);
-                    input.AdvanceTo(buffer.GetPosition(take));
-                    break;
-                case Http1BodyKind.Chunked:
-                    piece.Clear();
-                    complete = ChunkedBodyReader.DecodeInto(buffer, upstream.Chunked, piece, trailers!, out var consumed);
-                    input.AdvanceTo(buffer.GetPosition(consumed), complete ? buffer.GetPosition(consumed) : buffer.End);
-                    var endsHere = complete && trailers!.FieldCount == 0;
-                    if ((piece.Length > 0 || endsHere) && !await SendAsync(new ReadOnlySequence<byte>(piece.Memory), endsHere, token).ConfigureAwait(false)) return Fail(upstream);
-                    if (complete && trailers!.FieldCount > 0 && !await _connection.WriteTrailersAsync(this, trailers).ConfigureAwait(false)) return Fail(upstream);
-                    break;
-                default:
-                    complete = read.IsCompleted;
-                    if (!await SendAsync(buffer, complete, token).ConfigureAwait(false)) return Fail(upstream);
-                    input.AdvanceTo(buffer.End);
-                    break;
-            }
-            if (complete) return true;
-            if (read.IsCompleted)
-            {
-                // The upstream ended inside the body: the client must not take it for a whole one.
-                _info!.SetFlag(ResponseFlags.UpstreamRemoteReset);
-                await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
-                return false;
-            }
-        }
-    }
-
-    private ValueTask<bool> SendAsync(ReadOnlySequence<byte> data, bool endStream, CancellationToken token) =>
-        data.IsEmpty && !endStream ? ValueTask.FromResult(true) : _connection.WriteDataAsync(this, data, endStream, token);
-
-    private bool Fail(Http1UpstreamConnection upstream)
-    {
-        _info!.SetFlag(ResponseFlags.DownstreamConnectionTermination);
-        upstream.Abort();
-        return false;
-    }
-
-    private ValueTask ConnectFailedAsync(UpstreamFailure failure)
+    private void RecordConnectFailure(UpstreamFailure failure)
     {
         switch (failure)
         {
             case UpstreamFailure.PendingTimeout:
                 _info!.SetFlag(ResponseFlags.UpstreamRequestTimeout);
-                return LocalReplyAsync(504, "upstream request timeout"u8.ToArray());
+                RecordReply(504, "upstream request timeout"u8.ToArray());
+                break;
             case UpstreamFailure.Overflow:
                 _info!.SetFlag(ResponseFlags.UpstreamOverflow);
-                return LocalReplyAsync(503, "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray());
+                RecordReply(503, "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray());
+                break;
             default:
                 _info!.SetFlag(ResponseFlags.UpstreamConnectionFailure);
-                return LocalReplyAsync(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray());
+                RecordReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray());
+                break;
         }
     }
 
@@ -381,6 +361,12 @@ internal sealed partial class Http2ServerStream
     private async ValueTask UpstreamFailedAsync(ResponseFlags flag)
     {
         _info!.SetFlag(flag);
+        _info.Response = null;
+        if (_attempt is { } attempt)
+        {
+            _attempt = null;
+            await attempt.DropAsync().ConfigureAwait(false);
+        }
         if (_headSent)
         {
             await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
@@ -395,17 +381,23 @@ internal sealed partial class Http2ServerStream
         await LocalReplyAsync(status, body).ConfigureAwait(false);
     }
 
-    /// <summary>Answers from the proxy: HEADERS (and DATA with the body), ending the stream.</summary>
-    private async ValueTask LocalReplyAsync(int status, ReadOnlyMemory<byte>? body, string? location = null)
+    /// <summary>Answers from the proxy: HEADERS (and DATA with the body), through the encoder filters unless told not to.</summary>
+    private async ValueTask LocalReplyAsync(int status, ReadOnlyMemory<byte>? body, string? location = null, bool skipFilters = false)
     {
         Provider.Stats.LocalReplies.Increment();
-        _headSent = true;
         if (IsGrpcRequest())
         {
+            _headSent = true;
             await GrpcLocalReplyAsync(status, body).ConfigureAwait(false);
             return;
         }
         _info!.SetResponseCode(status);
+        if (_filters is { } chain && !skipFilters)
+        {
+            await FilteredLocalReplyAsync(chain, status, body, location).ConfigureAwait(false);
+            return;
+        }
+        _headSent = true;
         MessageHead? head = null;
         if (location is not null)
         {
@@ -417,8 +409,13 @@ internal sealed partial class Http2ServerStream
         var hasBody = length > 0 && !isHead;
         if (!await _connection.WriteResponseHeadAsync(this, status, head, length, length > 0 ? "text/plain" : null, endStream: !hasBody).ConfigureAwait(false)) return;
         if (hasBody) await _connection.WriteDataAsync(this, new ReadOnlySequence<byte>(body!.Value), endStream: true, Aborted).ConfigureAwait(false);
+        await LocalReplySentAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A local reply went out whole: a request body the proxy will not read is refused (RST_STREAM NO_ERROR).</summary>
+    private async ValueTask LocalReplySentAsync()
+    {
         ResponseComplete = true;
-        // A request body the proxy will not read: tell the client to stop sending it.
         if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
     }
 
@@ -447,21 +444,35 @@ internal sealed partial class Http2ServerStream
         _info!.SetResponseCode(200);
         var head = new MessageHead();
         head.AddField("content-type"u8, "application/grpc"u8);
-        head.AddField("grpc-status"u8, System.Text.Encoding.ASCII.GetBytes(grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        head.AddField("grpc-status"u8, Encoding.ASCII.GetBytes(grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var message = body is { Length: > 0 } text ? text.Span : ReasonPhrases.For(httpStatus);
         // grpc-message is percent-encoded; the proxy's own messages are plain ASCII, printable and safe.
         head.AddField("grpc-message"u8, message);
         if (!await _connection.WriteResponseHeadAsync(this, 200, head, -1, null, endStream: true).ConfigureAwait(false)) return;
-        ResponseComplete = true;
-        if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
+        await LocalReplySentAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The call's grpc-status: from the trailers, or from the head of a trailers-only response.</summary>
+    private static int? GrpcStatus(StreamAttempt attempt)
+    {
+        var source = attempt.ResponseTrailers ?? attempt.Response;
+        var index = source.Find("grpc-status"u8);
+        return index >= 0 && int.TryParse(source.Value(index), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status) ? status : null;
+    }
+
+    private static bool IsGrpc(MessageHead head)
+    {
+        var index = head.Find("content-type"u8);
+        return index >= 0 && head.Value(index).StartsWith("application/grpc"u8);
+    }
+
+    /// <summary>What an upstream's failure looks like on either kind of attempt.</summary>
+    private static bool IsUpstreamFailure(Exception ex) =>
+        ex is Http2StreamResetException or IOException or InvalidOperationException or Microsoft.AspNetCore.Connections.ConnectionResetException;
 
     private void ReleaseRequestPlace()
     {
         _requestPlace?.ExitRequest();
         _requestPlace = null;
     }
-
-    /// <summary>The route's cluster cannot take the request: its <c>junction_fallback</c> (used once) takes over.</summary>
-    private bool UseFallback(ResponseFlags reason) => RouteFallbackSwitch.TryApply(ref Route, _info!, Provider.Stats.Root, reason);
 }
