@@ -27,6 +27,8 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     private HttpFilterChain? _filterChain;
     private MessageHead? _requestTrailers;
     private MessageHead? _responseTrailers;
+    // The response trailers the encoders passed on (from an HTTP/1.1 or an HTTP/2 upstream).
+    private MessageHead? _encodedTrailers;
     private MessageHead? _localHead;
 
     /// <summary>The connection's chain (created on first use), reset for a new stream.</summary>
@@ -120,8 +122,9 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     /// <summary>After the request completed through the filters, the response comes back through them.</summary>
     private async ValueTask RelayFilteredResponseIfReadyAsync(Exchange exchange)
     {
-        if (_exchange != exchange || !exchange.RequestComplete || exchange.Upstream is null) return;
-        await RelayFilteredResponseAsync(exchange).ConfigureAwait(false);
+        if (_exchange != exchange || !exchange.RequestComplete) return;
+        if (exchange.Http2Upstream is not null) await RelayHttp2ResponseAsync(exchange).ConfigureAwait(false);
+        else if (exchange.Upstream is not null) await RelayFilteredResponseAsync(exchange).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -191,6 +194,11 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
 
     private async ValueTask AbandonUpstreamAsync(Exchange exchange)
     {
+        if (exchange.Http2Upstream is { } stream)
+        {
+            exchange.Http2Upstream = null;
+            await stream.CancelAsync().ConfigureAwait(false);
+        }
         if (exchange.Upstream is not { } upstream) return;
         upstream.Abort();
         await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
@@ -259,6 +267,12 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             while (!await RelayFilteredAttemptAsync(exchange).ConfigureAwait(false))
             {
                 if (!await ResendAsync(exchange).ConfigureAwait(false)) return;
+                // A fallback cluster may speak HTTP/2.
+                if (exchange.Http2Upstream is not null)
+                {
+                    await RelayHttp2ResponseAsync(exchange).ConfigureAwait(false);
+                    return;
+                }
             }
         }
         finally
@@ -336,6 +350,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         var remaining = framing.ContentLength;
         _responseTrailers ??= new MessageHead();
         _responseTrailers.Reset();
+        _encodedTrailers = _responseTrailers;
         chain.ResponseTrailers.Attach(_responseTrailers);
         if (framing.Kind == Http1BodyKind.Chunked) upstream.Chunked.Reset();
         while (true)
@@ -452,12 +467,19 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         if (!await OpenUpstreamAsync(exchange).ConfigureAwait(false)) return false;
         if (!endOfStream) return true;
         exchange.RequestComplete = true;
-        return await FlushRequestAsync(exchange).ConfigureAwait(false);
+        // An HTTP/2 stream without a body ended with its head.
+        return exchange.Http2Upstream is not null || await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
 
     async ValueTask<bool> IHttpFilterChainSink.RequestDataAsync(HttpBody body, bool endOfStream)
     {
         var exchange = _exchange!;
+        if (exchange.Http2Upstream is not null)
+        {
+            if (!await SendBodyToHttp2Async(exchange, body, endOfStream, trailers: null).ConfigureAwait(false)) return false;
+            if (endOfStream) exchange.RequestComplete = true;
+            return true;
+        }
         var upstream = exchange.Upstream!.Output;
         // What goes upstream is kept for a retry (when one is possible).
         var output = BeginRequestBodyWrite(exchange, upstream, out var mark);
@@ -489,6 +511,14 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
     async ValueTask<bool> IHttpFilterChainSink.RequestTrailersAsync()
     {
         var exchange = _exchange!;
+        if (exchange.Http2Upstream is not null)
+        {
+            var none = _http2Piece ??= new HttpBody();
+            none.Clear();
+            if (!await SendBodyToHttp2Async(exchange, none, complete: true, Http2RequestTrailers(exchange)).ConfigureAwait(false)) return false;
+            exchange.RequestComplete = true;
+            return true;
+        }
         var upstream = exchange.Upstream!.Output;
         var output = BeginRequestBodyWrite(exchange, upstream, out var mark);
         if (exchange.UpstreamFraming.Kind == Http1BodyKind.Chunked)
@@ -566,7 +596,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         if (_exchange!.Rechunk)
         {
             _scratch.Write("0\r\n"u8);
-            WriteTrailerFields(_scratch, _responseTrailers!);
+            WriteTrailerFields(_scratch, _encodedTrailers!);
             _scratch.Write("\r\n"u8);
         }
         return FlushResponseAsync();

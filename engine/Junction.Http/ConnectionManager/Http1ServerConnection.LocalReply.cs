@@ -68,6 +68,11 @@ internal sealed partial class Http1ServerConnection
     {
         exchange.Info.SetFlag(flag);
         if (flag == ResponseFlags.UpstreamRemoteReset) exchange.UpstreamStats?.ResetsBeforeResponse.Increment();
+        if (exchange.Http2Upstream is { } stream)
+        {
+            exchange.Http2Upstream = null;
+            await stream.CancelAsync().ConfigureAwait(false);
+        }
         if (exchange.Upstream is { } upstream)
         {
             upstream.Abort();

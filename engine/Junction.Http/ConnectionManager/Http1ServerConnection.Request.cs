@@ -5,6 +5,7 @@ using System.Net;
 using Junction.AccessLog;
 using Junction.Http.Http1;
 using Junction.Http.Upstream;
+using Junction.Http.Upstream.Http2;
 using Junction.Network;
 using Junction.Upstream;
 
@@ -115,11 +116,14 @@ internal sealed partial class Http1ServerConnection
             exchange.Retry?.NoteAttempt(host);
             if (cluster.HttpOptions.Http2 is { } http2)
             {
-                // HTTP/2 clusters are not retried yet: the stream path has no replay.
-                if (exchange.Filters is null) return await OpenHttp2UpstreamAsync(exchange, cluster, host, http2).ConfigureAwait(false);
-                // The filter path writes HTTP/1.1 framing upstream; it cannot feed an HTTP/2 stream yet.
-                exchange.Info.TerminationDetails = "http_filters_with_http2_upstream_unsupported";
-                await LocalReplyAsync(exchange, 502, "HTTP filters with an HTTP/2 cluster are not supported yet"u8.ToArray()).ConfigureAwait(false);
+                var (stream, opened) = await Http2ClientPool.For(host).AcquireStreamAsync(cluster, host, http2, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
+                if (stream is not null) return await BeginHttp2StreamAsync(exchange, stream, host).ConfigureAwait(false);
+                if (opened.Failure == UpstreamFailure.Overflow && TryUseFallback(exchange, ResponseFlags.UpstreamOverflow))
+                {
+                    exchange.ReleaseClusterPlaces();
+                    return await OpenUpstreamAsync(exchange).ConfigureAwait(false);
+                }
+                if (await UpstreamUnavailableAsync(exchange, opened).ConfigureAwait(false)) continue;
                 return false;
             }
             var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);

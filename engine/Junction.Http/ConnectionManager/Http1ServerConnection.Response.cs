@@ -24,6 +24,12 @@ internal sealed partial class Http1ServerConnection
             while (!await RelayAttemptAsync(exchange).ConfigureAwait(false))
             {
                 if (!await ResendAsync(exchange).ConfigureAwait(false)) return;
+                // A fallback cluster may speak HTTP/2.
+                if (exchange.Http2Upstream is not null)
+                {
+                    await RelayHttp2ResponseAsync(exchange).ConfigureAwait(false);
+                    return;
+                }
             }
         }
         finally

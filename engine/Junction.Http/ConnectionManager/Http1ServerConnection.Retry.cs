@@ -108,6 +108,11 @@ internal sealed partial class Http1ServerConnection
     {
         // The head belongs to the connection being dropped: the access log must not read it later.
         exchange.Info.Response = null;
+        if (exchange.Http2Upstream is { } stream)
+        {
+            exchange.Http2Upstream = null;
+            await stream.CancelAsync().ConfigureAwait(false);
+        }
         if (exchange.Upstream is not { } upstream) return;
         upstream.Abort();
         await exchange.Pool!.ReleaseAsync(upstream, reusable: false).ConfigureAwait(false);
@@ -143,6 +148,26 @@ internal sealed partial class Http1ServerConnection
             exchange.Info.UpstreamHost = host.Address;
             if (exchange.Route.AutoHostRewrite) exchange.Route.RewrittenHost = Encoding.ASCII.GetBytes(host.Hostname ?? host.Address.ToString());
             retry.NoteAttempt(host);
+            if (cluster.HttpOptions.Http2 is { } http2)
+            {
+                var (sent, failure) = await ResendToHttp2Async(exchange, cluster, host, http2).ConfigureAwait(false);
+                if (failure is { } unavailable)
+                {
+                    if (await UpstreamUnavailableAsync(exchange, unavailable).ConfigureAwait(false)) continue;
+                    return false;
+                }
+                if (sent) return true;
+                var reset = retry.OnFailure(RetryFailure.Reset, stats);
+                if (reset == RetryDecision.Retry)
+                {
+                    await DropAttemptAsync(exchange).ConfigureAwait(false);
+                    if (!await BackOffAsync(exchange).ConfigureAwait(false)) return false;
+                    continue;
+                }
+                NoteRetryRefusal(exchange, reset);
+                await UpstreamFailedAsync(exchange, ResponseFlags.UpstreamRemoteReset).ConfigureAwait(false);
+                return false;
+            }
             var pool = Http1ConnectionPool.For(cluster, host, provider.Limits);
             var (upstream, result) = await pool.AcquireAsync(cluster, host, Connection.Closed, timeout).ConfigureAwait(false);
             if (upstream is null)
@@ -257,7 +282,7 @@ internal sealed partial class Http1ServerConnection
 
     /// <summary>
     /// Retries ran out on a failure: the route's <c>junction_fallback</c> takes the request, if it has one
-    /// (and it is an HTTP/1.1 cluster or a direct response). True when it did: the failed attempt is
+    /// (a cluster that can replay the kept body, or a direct response). True when it did: the failed attempt is
     /// dropped, and either the fallback cluster gets the request next (the caller resends, without a
     /// back-off) or the fallback's direct response has answered already (the resend then finds the
     /// exchange over).
@@ -265,7 +290,13 @@ internal sealed partial class Http1ServerConnection
     private async ValueTask<bool> FallBackAfterRetriesAsync(Exchange exchange, RetryDecision decision)
     {
         if (decision != RetryDecision.LimitExceeded) return false;
-        if (exchange.Route.Fallback is { Cluster.HttpOptions.Http2: not null }) return false;
+        // A kept body is framed for the primary's protocol (HTTP/1.1 framing, or the bare body for HTTP/2):
+        // a fallback cluster speaking the other one could not replay it.
+        if (exchange.Route.Fallback is { Cluster: { } fallback } && exchange.Retry!.Replay.Length > 0 &&
+            (fallback.HttpOptions.Http2 is null) != (exchange.Route.Cluster!.HttpOptions.Http2 is null))
+        {
+            return false;
+        }
         if (!TryUseFallback(exchange, ResponseFlags.UpstreamRetryLimitExceeded)) return false;
         await DropAttemptAsync(exchange).ConfigureAwait(false);
         if (exchange.Route.Kind == RouteOutcomeKind.Forward && exchange.Route.Cluster is { } cluster)

@@ -80,9 +80,9 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
                     {
                         var exchange = _exchange!;
                         if (!exchange.Started) await StartExchangeAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        else if (exchange.Filters is not null) await DecodeFilteredBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
                         else if (exchange.Http2Upstream is not null) await ForwardBodyToHttp2Async(exchange, data, endOfStream).ConfigureAwait(false);
-                        else if (exchange.Filters is null) await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
-                        else await DecodeFilteredBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
+                        else await ForwardRequestBodyAsync(exchange, data, endOfStream).ConfigureAwait(false);
                         // Still in the body: wait for more bytes from the client.
                         if (_state == State.Body) break;
                     }

@@ -23,7 +23,12 @@ internal sealed class GrpcWireUpstream : IAsyncDisposable
 {
     private WebApplication _app = null!;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _attempts = new();
+
     public IPEndPoint EndPoint { get; private set; } = null!;
+
+    /// <summary>How many attempts <c>/flaky/{key}</c> saw.</summary>
+    public int Attempts(string key) => _attempts.GetValueOrDefault(key);
 
     public static async Task<GrpcWireUpstream> StartAsync()
     {
@@ -102,6 +107,31 @@ internal sealed class GrpcWireUpstream : IAsyncDisposable
                 total += read;
             }
             return Results.Text($"{total} {Convert.ToHexString(sha.GetHashAndReset())}");
+        });
+
+        // Fails the first `fail` attempts of each key (503, or a reset with `reset=1`), then answers 200.
+        // Every attempt reads the whole body: the answer carries the attempt number and the body's hash.
+        app.Map("/flaky/{key}", async context =>
+        {
+            var key = (string)context.Request.RouteValues["key"]!;
+            var fails = int.Parse(context.Request.Query["fail"].FirstOrDefault() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+            var attempt = upstream._attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                total += read;
+            }
+            if (attempt <= fails && context.Request.Query["reset"] == "1")
+            {
+                context.Abort();
+                return;
+            }
+            context.Response.StatusCode = attempt <= fails ? 503 : 200;
+            await context.Response.WriteAsync($"attempt {attempt} {total} {Convert.ToHexString(sha.GetHashAndReset())}");
         });
 
         await app.StartAsync();
