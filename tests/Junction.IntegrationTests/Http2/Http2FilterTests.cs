@@ -291,6 +291,23 @@ public sealed class Http2FilterTests
         Assert.Equal(3 * 5 + "re: one".Length + "re: two".Length + "re: three".Length, Interlocked.Read(ref responseBytes));
     }
 
+    [Fact]
+    public async Task AnAnswerBeforeTheWholeUploadEndsTheUploadAndTheConnectionGoesOn()
+    {
+        await using var rig = await Rig.StartAsync([new TestFilterFactory("test.a", () => Tagging("a"))], ["{ name: test.a }"]);
+
+        // The upstream answers without reading the body: the rest of the upload is refused (RST_STREAM NO_ERROR).
+        using var early = await rig.Client.PostAsync("/not-reading", new ByteArrayContent(SeededData.Bytes(3, 20_000_000)));
+        Assert.Equal(HttpStatusCode.OK, early.StatusCode);
+        Assert.Equal("hello from /not-reading", await early.Content.ReadAsStringAsync());
+
+        // The connection's window was given back: more streams (and a body) still pass on it.
+        var payload = SeededData.Bytes(5, 3_000_000);
+        using var hashed = await rig.Client.PostAsync("/sha256", new ByteArrayContent(payload));
+        Assert.Equal($"3000000 {Convert.ToHexString(SHA256.HashData(payload))}", await hashed.Content.ReadAsStringAsync());
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.downstream_cx_total"));
+    }
+
     private static HttpRequestMessage GrpcRequest(string method, HttpContent content)
     {
         content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");

@@ -52,8 +52,9 @@ internal sealed partial class Http2ServerStream
     {
         var info = BeginStream();
         _exchange = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
-        // The request side stops with the exchange (a timeout, a recorded reply) or on its own once the response is whole.
-        _requestStop = CancellationTokenSource.CreateLinkedTokenSource(_exchange.Token);
+        // Not linked to the exchange: a reply recorded by the request side must not cut short the
+        // encoders that then run on it (they share this token).
+        _requestStop = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
         try
         {
             RouteRequest();
@@ -147,8 +148,13 @@ internal sealed partial class Http2ServerStream
             if (grpc && GrpcStatus(attempt) is { } grpcStatus) _stats.CountGrpc(Request.Head.Target, grpcStatus);
             // The response is whole: a request body still coming is not wanted any more (RFC 9113 §8.1).
             await StopRequestSideAsync().ConfigureAwait(false);
-            _attempt = null;
-            await attempt.CompleteAsync(_requestComplete && !attempt.SendFailed).ConfigureAwait(false);
+            if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
+            // Stopping the request side may have dropped the attempt (it was blocked on the upstream).
+            if (_attempt == attempt)
+            {
+                _attempt = null;
+                await attempt.CompleteAsync(_requestComplete && !attempt.SendFailed).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (_replyStatus != 0 && !Aborted.IsCancellationRequested)
         {
