@@ -264,16 +264,7 @@ internal sealed partial class Http1ServerConnection
             var read = await body.ReadAsync(token).ConfigureAwait(false);
             var buffer = read.Buffer;
             MarkActivity();
-            if (!buffer.IsEmpty)
-            {
-                if (rechunk)
-                {
-                    _scratch.WriteHex(buffer.Length);
-                    _scratch.Write("\r\n"u8);
-                }
-                foreach (var segment in buffer) _scratch.Write(segment.Span);
-                if (rechunk) _scratch.Write("\r\n"u8);
-            }
+            _scratch.WriteBodyPiece(buffer, rechunk);
             var length = (int)buffer.Length;
             body.AdvanceTo(buffer.End);
             if (read.IsCompleted && rechunk)

@@ -377,16 +377,7 @@ internal sealed partial class Http1ServerConnection
             var result = await input.ReadAsync(token).ConfigureAwait(false);
             MarkActivity();
             var buffer = result.Buffer;
-            if (!buffer.IsEmpty)
-            {
-                if (rechunk)
-                {
-                    _scratch.WriteHex(buffer.Length);
-                    _scratch.Write("\r\n"u8);
-                }
-                foreach (var segment in buffer) _scratch.Write(segment.Span);
-                if (rechunk) _scratch.Write("\r\n"u8);
-            }
+            _scratch.WriteBodyPiece(buffer, rechunk);
             input.AdvanceTo(buffer.End);
             if (result.IsCompleted && rechunk) _scratch.Write("0\r\n\r\n"u8);
             var (_, gone) = await FlushScratchAsync().ConfigureAwait(false);

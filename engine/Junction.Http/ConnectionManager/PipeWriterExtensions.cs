@@ -32,6 +32,22 @@ internal static class BufferWriterExtensions
         writer.Write("\r\n"u8);
     }
 
+    /// <summary>
+    /// Writes body bytes: as one chunk (<c>size CRLF data CRLF</c>) when <paramref name="chunked"/>, as they
+    /// are otherwise. Nothing for an empty piece (an empty chunk would end the body).
+    /// </summary>
+    public static void WriteBodyPiece(this IBufferWriter<byte> writer, in ReadOnlySequence<byte> data, bool chunked)
+    {
+        if (data.IsEmpty) return;
+        if (chunked)
+        {
+            writer.WriteHex(data.Length);
+            writer.Write("\r\n"u8);
+        }
+        writer.WriteSequence(data);
+        if (chunked) writer.Write("\r\n"u8);
+    }
+
     /// <summary>Copies every segment of <paramref name="data"/>.</summary>
     public static void WriteSequence(this IBufferWriter<byte> writer, in ReadOnlySequence<byte> data)
     {

@@ -44,16 +44,7 @@ internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool
     public override ValueTask SendBodyAsync(ReadOnlySequence<byte> data, bool endStream)
     {
         var chunked = _requestFraming.Kind == Http1BodyKind.Chunked;
-        if (!data.IsEmpty)
-        {
-            if (chunked)
-            {
-                Output.WriteHex(data.Length);
-                Output.Write("\r\n"u8);
-            }
-            foreach (var segment in data) Output.Write(segment.Span);
-            if (chunked) Output.Write("\r\n"u8);
-        }
+        Output.WriteBodyPiece(data, chunked);
         if (endStream && chunked) Output.Write("0\r\n\r\n"u8);
         return FlushAsync();
     }

@@ -65,11 +65,7 @@ internal sealed partial class Http2ServerStream : IHttpFilterChainSink
             reader.AdvanceTo(buffer.End);
             if ((length > 0 || end) && !await AfterDecodeAsync(chain, await chain.Decoding.DataAsync(end).ConfigureAwait(false)).ConfigureAwait(false)) return;
             // The filters took the bytes (or hold them, within the buffer limit): the client may send more.
-            if (length > 0)
-            {
-                NoteBodyForwarded(length);
-                await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
-            }
+            await BodyTakenAsync(length).ConfigureAwait(false);
             if (trailers is not null && !await AfterDecodeAsync(chain, await chain.Decoding.TrailersAsync().ConfigureAwait(false)).ConfigureAwait(false)) return;
             if (read.IsCompleted) return;
         }

@@ -102,11 +102,7 @@ internal sealed partial class Http2ServerStream
             var length = (int)buffer.Length;
             reader.AdvanceTo(buffer.End);
             // Only now that the upstream took them may the client send as many bytes again.
-            if (length > 0)
-            {
-                NoteBodyForwarded(length);
-                await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
-            }
+            await BodyTakenAsync(length).ConfigureAwait(false);
             if (trailers is not null) await SendTrailersUpAsync(trailers).ConfigureAwait(false);
             if (read.IsCompleted) return;
         }

@@ -139,6 +139,14 @@ internal sealed partial class Http2ServerStream
     /// <summary>The stream task handed <paramref name="length"/> body bytes on (they left the pipe).</summary>
     internal void NoteBodyForwarded(int length) => Interlocked.Add(ref _bodyForwarded, length);
 
+    /// <summary>Body bytes were taken on (upstream, or into the filters): the client may send as many again.</summary>
+    private async ValueTask BodyTakenAsync(int length)
+    {
+        if (length == 0) return;
+        NoteBodyForwarded(length);
+        await _connection.OnBodyConsumedAsync(this, length).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// The stream is over: no more body is taken, and the bytes the client sent that were never forwarded
     /// are returned, so the connection's window does not shrink with every stream that ends early.
