@@ -52,16 +52,31 @@ internal sealed partial class Http2ServerStream
     {
         var info = BeginStream();
         _exchange = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
-        // Not linked to the exchange: a reply recorded by the request side must not cut short the
-        // encoders that then run on it (they share this token).
-        _requestStop = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
+        var filtered = !Provider.Filters.IsEmpty;
+        // Only a request side that outlives the opening (a body, filters) needs its own stop. Not linked
+        // to the exchange: a reply recorded by the request side must not cut short the encoders that
+        // then run on it (they share this token).
+        if (filtered || _body is not null) _requestStop = CancellationTokenSource.CreateLinkedTokenSource(Aborted);
         try
         {
             RouteRequest();
-            if (!Provider.Filters.IsEmpty) BeginFilters(info);
-            _opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _requestSide = RunRequestSideAsync();
-            if (await _opened.Task.ConfigureAwait(false)) await RespondAsync(info).ConfigureAwait(false);
+            bool opened;
+            if (filtered)
+            {
+                // The decoders decide when the request is routed and opened (they may hold it): the
+                // request side runs on its own and says when an attempt is out.
+                BeginFilters(info);
+                _opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _requestSide = RunRequestSideAsync();
+                opened = await _opened.Task.ConfigureAwait(false);
+            }
+            else
+            {
+                // Opened here; only the body (if any) goes up on a task of its own.
+                opened = await OpenAsync(Request.ContentLength, _body is not null).ConfigureAwait(false);
+                if (opened && _body is not null) _requestSide = RunRequestSideAsync();
+            }
+            if (opened) await RespondAsync(info).ConfigureAwait(false);
             await StopRequestSideAsync().ConfigureAwait(false);
             if (_replyStatus != 0) await SendRecordedReplyAsync().ConfigureAwait(false);
             else if (!_headSent && !Aborted.IsCancellationRequested) await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);

@@ -64,7 +64,7 @@ internal sealed partial class Http2ServerStream
             if (_filters is { } chain) await DecodeRequestAsync(chain).ConfigureAwait(false);
             else await ForwardRequestAsync().ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_requestStop!.IsCancellationRequested)
+        catch (OperationCanceledException) when (_requestStop is { IsCancellationRequested: true })
         {
             // The exchange ended, timed out, or no longer wants the rest of the request.
         }
@@ -81,15 +81,13 @@ internal sealed partial class Http2ServerStream
         }
         finally
         {
-            _opened!.TrySetResult(false);
+            _opened?.TrySetResult(false);
         }
     }
 
-    /// <summary>Without filters: the request as it came, its body copied up as it arrives.</summary>
+    /// <summary>Without filters: the body copied up as it arrives (the stream's task opened the attempt).</summary>
     private async ValueTask ForwardRequestAsync()
     {
-        var hasBody = _body is not null;
-        if (!await OpenAsync(Request.ContentLength, hasBody).ConfigureAwait(false) || !hasBody) return;
         var reader = _body!.Reader;
         while (true)
         {
@@ -160,7 +158,7 @@ internal sealed partial class Http2ServerStream
                 _requestKept = true;
                 _requestComplete = true;
             }
-            _opened!.TrySetResult(true);
+            _opened?.TrySetResult(true);
             return true;
         }
     }
@@ -426,7 +424,7 @@ internal sealed partial class Http2ServerStream
         {
             try
             {
-                _requestStop!.Cancel();
+                _requestStop?.Cancel();
             }
             catch (ObjectDisposedException)
             {
