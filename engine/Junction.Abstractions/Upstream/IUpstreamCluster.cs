@@ -10,6 +10,21 @@ public interface IUpstreamCluster
     UpstreamHttpOptions HttpOptions { get; }
 
     /// <summary>
+    /// The priority whose circuit breakers this object counts against: <see cref="RoutingPriority.Default"/>
+    /// for the cluster itself, <see cref="RoutingPriority.High"/> for its <see cref="AtPriority"/> view.
+    /// Connection pools are kept per host and per priority.
+    /// </summary>
+    RoutingPriority Priority { get; }
+
+    /// <summary>
+    /// The cluster as requests of <paramref name="priority"/> see it: the same hosts, load balancer and stats,
+    /// but that priority's circuit breakers (<c>max_connections</c>, <c>max_pending_requests</c>,
+    /// <c>max_requests</c>, <c>max_retries</c>) and connection-slot events. Returns this object for its own
+    /// priority. Cheap (the cluster keeps its views), so the router asks once per HIGH request.
+    /// </summary>
+    IUpstreamCluster AtPriority(RoutingPriority priority);
+
+    /// <summary>
     /// Picks a host with the cluster's load balancer and opens a TCP connection to it, within the
     /// cluster's <c>connect_timeout</c> and <c>max_connections</c>. Expected failures are results, not
     /// exceptions; each is counted in the cluster's stats.

@@ -24,7 +24,7 @@ internal sealed partial class Http1ServerConnection
     [AsyncMethodBuilder(typeof(Junction.Threading.PooledValueTaskBuilder<>))]
     private async ValueTask<bool> OpenHttp2UpstreamAsync(Exchange exchange, IUpstreamCluster cluster, IUpstreamHost host, UpstreamHttp2Options options)
     {
-        var (stream, result) = await Http2ClientPool.For(host).AcquireStreamAsync(cluster, host, options, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
+        var (stream, result) = await Http2ClientPool.For(cluster, host).AcquireStreamAsync(cluster, host, options, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
         if (stream is null)
         {
             exchange.Info.SetFlag(result.Failure == UpstreamFailure.Overflow ? ResponseFlags.UpstreamOverflow : ResponseFlags.UpstreamConnectionFailure);

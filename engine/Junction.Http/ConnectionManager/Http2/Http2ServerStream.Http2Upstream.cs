@@ -22,7 +22,7 @@ internal sealed partial class Http2ServerStream
     /// </remarks>
     private async ValueTask ForwardOverHttp2Async(IUpstreamCluster cluster, IUpstreamHost host, UpstreamHttp2Options options, HttpStreamInfo info)
     {
-        var pool = Http2ClientPool.For(host);
+        var pool = Http2ClientPool.For(cluster, host);
         var (upstream, result) = await pool.AcquireStreamAsync(cluster, host, options, Provider.Limits.MaxHeaderBytes, Aborted).ConfigureAwait(false);
         if (upstream is null)
         {
