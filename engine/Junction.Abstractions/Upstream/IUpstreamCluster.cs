@@ -44,6 +44,15 @@ public interface IUpstreamCluster
     /// </summary>
     IUpstreamHost? ChooseHost(ulong? hash);
 
+    /// <summary>
+    /// A retry's pick with the <c>previous_hosts</c> predicate: a host not in <paramref name="tried"/> when
+    /// possible. With a hash on a RING_HASH or MAGLEV cluster it is the host the hash leads to once the tried
+    /// hosts are skipped (the ring walked on from the hash, or the Maglev table from the hash's slot), so a
+    /// request keeps a stable second choice; otherwise the load balancer picks again, up to
+    /// <paramref name="maxAttempts"/> more times, while its pick was tried. Null when the cluster has no host.
+    /// </summary>
+    IUpstreamHost? ChooseHostAvoiding(ulong? hash, IReadOnlyList<IUpstreamHost> tried, long maxAttempts);
+
     /// <summary>As <see cref="ConnectAsync(CancellationToken)"/>, picking the host with <paramref name="hash"/> (see <see cref="ChooseHost(ulong?)"/>).</summary>
     ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CancellationToken cancellationToken);
 

@@ -145,6 +145,25 @@ internal sealed class Cluster : IUpstreamCluster
 
     public IUpstreamHost? ChooseHost(ulong? hash) => Pick(hash);
 
+    public IUpstreamHost? ChooseHostAvoiding(ulong? hash, IReadOnlyList<IUpstreamHost> tried, long maxAttempts)
+    {
+        var host = Pick(hash);
+        if (host is null || maxAttempts <= 0 || !ILoadBalancingPolicy.WasTried(tried, host)) return host;
+        if (hash is { } requestHash)
+        {
+            // Envoy re-selects with the request's hash too: the host the hash leads to once the tried ones
+            // are skipped, so a request's second choice is as stable as its first.
+            var view = _view;
+            if (_policy.TryPickSkipping(view.Panic ? view.All : view.Healthy, requestHash, tried, out var next)) return next ?? host;
+        }
+        for (var i = 0L; i < maxAttempts && ILoadBalancingPolicy.WasTried(tried, host); i++)
+        {
+            // Without a hash (or with a policy that ignores it), another draw of the policy.
+            host = Pick(hash: null) ?? host;
+        }
+        return host;
+    }
+
     private UpstreamHost? Pick(ulong? hash)
     {
         var view = _view;

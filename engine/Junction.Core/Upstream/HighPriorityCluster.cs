@@ -35,6 +35,9 @@ internal sealed class HighPriorityCluster(Cluster cluster, CircuitBreakers break
 
     public IUpstreamHost? ChooseHost(ulong? hash) => cluster.ChooseHost(hash);
 
+    public IUpstreamHost? ChooseHostAvoiding(ulong? hash, IReadOnlyList<IUpstreamHost> tried, long maxAttempts) =>
+        cluster.ChooseHostAvoiding(hash, tried, maxAttempts);
+
     public bool HasConnectionSlot => breakers.HasConnectionSlot;
 
     public event Action? ConnectionSlotFreed;

@@ -54,19 +54,14 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>
-    /// The cluster's pick; for a retry with previous_hosts, picks again (up to
-    /// host_selection_retry_max_attempts times) while the pick was tried already, then takes the last.
+    /// The cluster's pick; for a retry with previous_hosts, a host not tried yet when the cluster can find
+    /// one: the next one along the hash ring (or Maglev table) for a hashed request, else another draw of the
+    /// load balancer (up to host_selection_retry_max_attempts of them).
     /// </summary>
     private static IUpstreamHost? ChooseHost(Exchange exchange, IUpstreamCluster cluster, ulong? hash)
     {
-        var host = cluster.ChooseHost(hash);
-        if (exchange.Retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return host;
-        for (var i = 0L; host is not null && !retry.Accepts(host) && i < retry.HostSelectionRetryMaxAttempts; i++)
-        {
-            // A hash would map to the same host again: re-picks are the policy's own choice.
-            host = cluster.ChooseHost(hash: null);
-        }
-        return host;
+        if (exchange.Retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return cluster.ChooseHost(hash);
+        return cluster.ChooseHostAvoiding(hash, retry.TriedHosts, retry.HostSelectionRetryMaxAttempts);
     }
 
     /// <summary>Waits the retry's back-off. False when the exchange ended meanwhile (a timeout, the client gone); it was answered.</summary>

@@ -132,8 +132,8 @@ internal sealed class RetryState
         if (_policy.AvoidPreviousHosts) _triedHosts.Add(host);
     }
 
-    /// <summary>True when the previous_hosts predicate accepts <paramref name="host"/> (it was not tried).</summary>
-    public bool Accepts(IUpstreamHost host) => !_policy.AvoidPreviousHosts || !_triedHosts.Contains(host);
+    /// <summary>The hosts tried so far, in order (kept only with the previous_hosts predicate).</summary>
+    public IReadOnlyList<IUpstreamHost> TriedHosts => _triedHosts;
 
     /// <summary>
     /// Where request body bytes go: the replay buffer while buffering (the caller then copies them on with
