@@ -232,6 +232,8 @@ internal sealed class Cluster : IUpstreamCluster
         }
 
         Stats.ConnectionsTotal.Increment();
+        // The first connection moves health checks from no_traffic_interval to interval.
+        HealthChecker?.OnTraffic();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConnectTimeout);
         try
