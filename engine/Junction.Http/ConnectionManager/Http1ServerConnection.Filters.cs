@@ -451,7 +451,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         }
         if (!await OpenUpstreamAsync(exchange).ConfigureAwait(false)) return false;
         if (!endOfStream) return true;
-        exchange.RequestComplete = true;
+        CompleteRequest(exchange);
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
 
@@ -482,7 +482,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             if (endOfStream) output.Write("0\r\n\r\n"u8);
         }
         EndRequestBodyWrite(exchange, upstream, mark);
-        if (endOfStream) exchange.RequestComplete = true;
+        if (endOfStream) CompleteRequest(exchange);
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
 
@@ -498,7 +498,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             output.Write("\r\n"u8);
         }
         EndRequestBodyWrite(exchange, upstream, mark);
-        exchange.RequestComplete = true;
+        CompleteRequest(exchange);
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
 

@@ -243,7 +243,7 @@ internal sealed partial class Http1ServerConnection
         MarkActivity();
         if (complete)
         {
-            exchange.RequestComplete = true;
+            CompleteRequest(exchange);
             await RelayResponseAsync(exchange).ConfigureAwait(false);
         }
         else if (endOfStream)

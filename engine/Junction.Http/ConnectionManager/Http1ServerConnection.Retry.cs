@@ -26,24 +26,18 @@ namespace Junction.Http.ConnectionManager;
 internal sealed partial class Http1ServerConnection
 {
     private RetryState? _retryState;
+    // The request body kept for a retry or a shadow: one per connection, begun per request that needs it.
+    private KeptRequestBody? _keptBody;
 
     /// <summary>Starts the request's retries when its route (or x-envoy-retry-on) asks for them.</summary>
     private void BeginRetries(Exchange exchange, RetryPolicy? policy, IUpstreamCluster cluster)
     {
         // An upgrade becomes a tunnel: there is no response to judge before bytes flow both ways.
         if (exchange.IsUpgrade || (policy is null && _request.Find("x-envoy-retry-on"u8) < 0)) return;
-        var framing = exchange.UpstreamFraming;
-        var hasBody = framing.Kind != Http1BodyKind.None;
-        var limit = provider.Filters.BufferLimit;
         var retry = _retryState ??= new RetryState();
-        if (!retry.Begin(policy, _request, cluster, hasBody, limit)) return;
+        if (!retry.Begin(policy, _request, cluster)) return;
         exchange.Retry = retry;
-        if (framing.Kind == Http1BodyKind.ContentLength && framing.ContentLength > limit)
-        {
-            // Known too long to keep: it streams, once.
-            retry.Abandon();
-            exchange.UpstreamStats!.RetryAbandoned.Increment();
-        }
+        retry.Body = KeepRequestBody(exchange);
         if (provider.GenerateRequestId && _request.Find("x-request-id"u8) < 0)
         {
             // Every attempt must carry the same id, so it is made once, on the request itself.
@@ -150,7 +144,7 @@ internal sealed partial class Http1ServerConnection
             exchange.Host = host;
             exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
             WriteRequestHead(exchange, upstream.Output);
-            if (retry.Replay.Length > 0) upstream.Output.Write(retry.Replay.Written.Span);
+            if (exchange.KeptBody is { Bytes.Length: > 0 } kept) upstream.Output.Write(kept.Bytes.Written.Span);
             stats.RequestsTotal.Increment();
             exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -275,24 +269,47 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>
-    /// Where the next request body bytes are written: the retry's replay buffer while it keeps them
-    /// (<see cref="EndRequestBodyWrite"/> then copies them upstream), else the upstream itself.
+    /// Starts keeping the request body for a retry or a shadow (once per request; both share it). Null
+    /// when the request has no body. A body known from its Content-Length to be over the listener's buffer
+    /// limit is abandoned at once (it streams, and is neither retried nor mirrored), counted as
+    /// <c>retry_or_shadow_abandoned</c>, as a body that outgrows the limit later is.
+    /// </summary>
+    private KeptRequestBody? KeepRequestBody(Exchange exchange)
+    {
+        var framing = exchange.UpstreamFraming;
+        if (framing.Kind == Http1BodyKind.None) return null;
+        if (exchange.KeptBody is { } kept) return kept;
+        kept = _keptBody ??= new KeptRequestBody();
+        var limit = provider.Filters.BufferLimit;
+        kept.Begin(limit);
+        exchange.KeptBody = kept;
+        if (framing.Kind == Http1BodyKind.ContentLength && framing.ContentLength > limit)
+        {
+            kept.Abandon();
+            exchange.UpstreamStats!.RetryAbandoned.Increment();
+        }
+        return kept;
+    }
+
+    /// <summary>
+    /// Where the next request body bytes are written: the kept body while it is kept for a retry or a
+    /// shadow (<see cref="EndRequestBodyWrite"/> then copies them upstream), else the upstream itself.
     /// </summary>
     private static IBufferWriter<byte> BeginRequestBodyWrite(Exchange exchange, IBufferWriter<byte> upstream, out int mark)
     {
-        if (exchange.Retry is { Buffering: true } retry)
+        if (exchange.KeptBody is { Keeping: true } kept)
         {
-            mark = retry.Replay.Length;
-            return retry.Replay;
+            mark = kept.Bytes.Length;
+            return kept.Bytes;
         }
         mark = -1;
         return upstream;
     }
 
-    /// <summary>Sends what was written since <see cref="BeginRequestBodyWrite"/> upstream, when it went to the replay buffer.</summary>
+    /// <summary>Sends what was written since <see cref="BeginRequestBodyWrite"/> upstream, when it went to the kept body.</summary>
     private static void EndRequestBodyWrite(Exchange exchange, IBufferWriter<byte> upstream, int mark)
     {
         if (mark < 0) return;
-        if (exchange.Retry!.CopyNewBytes(mark, upstream)) exchange.UpstreamStats!.RetryAbandoned.Increment();
+        if (exchange.KeptBody!.CopyNewBytes(mark, upstream)) exchange.UpstreamStats!.RetryAbandoned.Increment();
     }
 }
