@@ -48,8 +48,11 @@ public sealed class CircuitBreakerPriorityTests
             Assert.Equal("hello from /through", await high.Content.ReadAsStringAsync());
         }
         Assert.Equal(1, proxy.Counter("cluster.web.upstream_rq_pending_overflow"));
+        // The HIGH exchange gives its place back just after its response went out.
+        await proxy.GaugeReachesAsync("cluster.web.circuit_breakers.high.remaining_rq", 10);
         Assert.Equal(0, proxy.Gauge("cluster.web.circuit_breakers.high.rq_open"));
-        Assert.Equal(10, proxy.Gauge("cluster.web.circuit_breakers.high.remaining_rq"));
+        // The held DEFAULT request still fills DEFAULT.
+        Assert.Equal(0, proxy.Gauge("cluster.web.circuit_breakers.default.remaining_rq"));
 
         upstream.OpenGate();
         using var heldResponse = await held;
@@ -81,7 +84,8 @@ public sealed class CircuitBreakerPriorityTests
             Assert.Equal(HttpStatusCode.OK, normal.StatusCode);
         }
         Assert.Equal(1, proxy.Counter("cluster.web.upstream_rq_pending_overflow"));
-        Assert.Equal(10, proxy.Gauge("cluster.web.circuit_breakers.default.remaining_rq"));
+        await proxy.GaugeReachesAsync("cluster.web.circuit_breakers.default.remaining_rq", 10);
+        Assert.Equal(0, proxy.Gauge("cluster.web.circuit_breakers.high.remaining_rq"));
 
         upstream.OpenGate();
         using var heldResponse = await held;
