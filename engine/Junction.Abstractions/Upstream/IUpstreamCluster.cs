@@ -10,6 +10,21 @@ public interface IUpstreamCluster
     UpstreamHttpOptions HttpOptions { get; }
 
     /// <summary>
+    /// The priority whose circuit breakers this object counts against: <see cref="RoutingPriority.Default"/>
+    /// for the cluster itself, <see cref="RoutingPriority.High"/> for its <see cref="AtPriority"/> view.
+    /// Connection pools are kept per host and per priority.
+    /// </summary>
+    RoutingPriority Priority { get; }
+
+    /// <summary>
+    /// The cluster as requests of <paramref name="priority"/> see it: the same hosts, load balancer and stats,
+    /// but that priority's circuit breakers (<c>max_connections</c>, <c>max_pending_requests</c>,
+    /// <c>max_requests</c>, <c>max_retries</c>) and connection-slot events. Returns this object for its own
+    /// priority. Cheap (the cluster keeps its views), so the router asks once per HIGH request.
+    /// </summary>
+    IUpstreamCluster AtPriority(RoutingPriority priority);
+
+    /// <summary>
     /// Picks a host with the cluster's load balancer and opens a TCP connection to it, within the
     /// cluster's <c>connect_timeout</c> and <c>max_connections</c>. Expected failures are results, not
     /// exceptions; each is counted in the cluster's stats.
@@ -28,6 +43,15 @@ public interface IUpstreamCluster
     /// without one); other policies ignore it.
     /// </summary>
     IUpstreamHost? ChooseHost(ulong? hash);
+
+    /// <summary>
+    /// A retry's pick with the <c>previous_hosts</c> predicate: a host not in <paramref name="tried"/> when
+    /// possible. With a hash on a RING_HASH or MAGLEV cluster it is the host the hash leads to once the tried
+    /// hosts are skipped (the ring walked on from the hash, or the Maglev table from the hash's slot), so a
+    /// request keeps a stable second choice; otherwise the load balancer picks again, up to
+    /// <paramref name="maxAttempts"/> more times, while its pick was tried. Null when the cluster has no host.
+    /// </summary>
+    IUpstreamHost? ChooseHostAvoiding(ulong? hash, IReadOnlyList<IUpstreamHost> tried, long maxAttempts);
 
     /// <summary>As <see cref="ConnectAsync(CancellationToken)"/>, picking the host with <paramref name="hash"/> (see <see cref="ChooseHost(ulong?)"/>).</summary>
     ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CancellationToken cancellationToken);

@@ -72,12 +72,15 @@ internal sealed record ClusterConfig(
 
     /// <summary>Passive health checking, if any (<c>outlier_detection</c>).</summary>
     public OutlierDetectionConfig? OutlierDetection { get; init; }
+
+    /// <summary>The <c>circuit_breakers.thresholds[]</c> entry with <c>priority: HIGH</c>, or Envoy's defaults.</summary>
+    public CircuitBreakerConfig HighPriorityCircuitBreakers { get; init; } = CircuitBreakerConfig.Default;
 }
 
 /// <summary>One <c>lb_endpoints[]</c> entry of <c>load_assignment.endpoints[]</c>.</summary>
 internal sealed record EndpointConfig(SocketAddressConfig Address, int Weight, ConfigMap Node);
 
-/// <summary><c>circuit_breakers.thresholds[]</c> at DEFAULT priority.</summary>
+/// <summary>One <c>circuit_breakers.thresholds[]</c> entry (DEFAULT or HIGH priority; both have the same defaults).</summary>
 /// <param name="MaxConnections"><c>max_connections</c>: connections open to all hosts at once.</param>
 /// <param name="MaxPendingRequests"><c>max_pending_requests</c>: requests waiting for a connection.</param>
 /// <param name="MaxRequests"><c>max_requests</c>: requests in flight to the cluster.</param>

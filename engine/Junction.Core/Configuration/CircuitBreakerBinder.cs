@@ -5,14 +5,19 @@ namespace Junction.Core.Configuration;
 /// <summary>Binds a cluster's <c>circuit_breakers</c>.</summary>
 internal static class CircuitBreakerBinder
 {
-    /// <summary>Binds <paramref name="breakers"/>; Envoy's defaults when it is absent.</summary>
-    public static CircuitBreakerConfig Bind(ConfigMap? breakers)
+    /// <summary>
+    /// Binds <paramref name="breakers"/>: the DEFAULT thresholds are returned, the HIGH ones go to
+    /// <paramref name="high"/>. A priority without an entry gets Envoy's defaults (the same for both).
+    /// </summary>
+    public static CircuitBreakerConfig Bind(ConfigMap? breakers, out CircuitBreakerConfig high)
     {
+        high = CircuitBreakerConfig.Default;
         if (breakers is null) return CircuitBreakerConfig.Default;
 
         var result = CircuitBreakerConfig.Default;
         var defaults = CircuitBreakerConfig.Default;
-        ConfigMap? defaultThresholds = null;
+        // The first entry seen for each priority (DEFAULT, HIGH), for the duplicate error.
+        var seen = new ConfigMap?[2];
         foreach (var thresholds in breakers.Maps("thresholds"))
         {
             var isHigh = thresholds.Choice("priority", false, ("DEFAULT", false), ("HIGH", true));
@@ -22,23 +27,20 @@ internal static class CircuitBreakerBinder
             var maxRetries = thresholds.Int32("max_retries", defaults.MaxRetries, min: 0);
             var budget = thresholds.Map("retry_budget") is { } budgetMap ? BindRetryBudget(budgetMap) : null;
             var trackRemaining = thresholds.Bool("track_remaining", false);
-            // Junction keeps one HTTP/1.1 pool per host, so the number of pools is the number of hosts.
-            thresholds.Unsupported("max_connection_pools", "Junction keeps one connection pool per host");
+            // Junction keeps one HTTP/1.1 pool per host and priority, so the number of pools follows the hosts.
+            thresholds.Unsupported("max_connection_pools", "Junction keeps one connection pool per host and priority");
             thresholds.RejectUnknownFields();
 
-            if (isHigh)
+            var slot = isHigh ? 1 : 0;
+            if (seen[slot] is { } first)
             {
-                // Priorities come from routes (route priority is not supported), so HIGH thresholds could never apply.
-                thresholds.Node("priority")!.Error("field 'priority' is not supported: only DEFAULT thresholds are supported");
+                thresholds.Error($"duplicate thresholds for priority {(isHigh ? "HIGH" : "DEFAULT")} (first defined at line {first.Mark.Line})");
                 continue;
             }
-            if (defaultThresholds is not null)
-            {
-                thresholds.Error($"duplicate thresholds for priority DEFAULT (first defined at line {defaultThresholds.Mark.Line})");
-                continue;
-            }
-            defaultThresholds = thresholds;
-            result = new CircuitBreakerConfig(maxConnections, maxPending, maxRequests, maxRetries, budget, trackRemaining);
+            seen[slot] = thresholds;
+            var config = new CircuitBreakerConfig(maxConnections, maxPending, maxRequests, maxRetries, budget, trackRemaining);
+            if (isHigh) high = config;
+            else result = config;
         }
         breakers.Unsupported("per_host_thresholds");
         breakers.RejectUnknownFields();

@@ -55,7 +55,7 @@ internal static class ClusterBinder
         var healthCheck = HealthCheckBinder.Bind(map);
         var outlierDetection = OutlierDetectionBinder.Bind(map);
         var endpoints = LoadAssignmentBinder.Bind(map, type);
-        var circuitBreakers = CircuitBreakerBinder.Bind(map.Map("circuit_breakers"));
+        var circuitBreakers = CircuitBreakerBinder.Bind(map.Map("circuit_breakers"), out var highBreakers);
         var bufferLimit = map.Int32("per_connection_buffer_limit_bytes", ListenerBinder.DefaultBufferLimitBytes, min: 1);
 
         // The dns_* fields are accepted on STATIC clusters too (Envoy ignores them there).
@@ -80,6 +80,7 @@ internal static class ClusterBinder
             LoadBalancer = lbConfig,
             HealthCheck = healthCheck,
             OutlierDetection = outlierDetection,
+            HighPriorityCircuitBreakers = highBreakers,
         };
     }
 

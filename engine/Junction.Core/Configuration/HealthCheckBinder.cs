@@ -8,8 +8,7 @@ internal static class HealthCheckBinder
 {
     private static readonly string[] UnsupportedFields =
     [
-        "initial_jitter", "reuse_connection", "grpc_health_check", "custom_health_check", "no_traffic_healthy_interval",
-        "unhealthy_interval", "unhealthy_edge_interval", "healthy_edge_interval", "event_log_path", "event_logger",
+        "initial_jitter", "reuse_connection", "grpc_health_check", "custom_health_check", "event_log_path", "event_logger",
         "always_log_health_check_failures", "always_log_health_check_success", "tls_options",
         "transport_socket_match_criteria", "name",
     ];
@@ -47,9 +46,7 @@ internal static class HealthCheckBinder
         var jitterPercent = map.Int32("interval_jitter_percent", 0, min: 0, max: 100);
         if (jitterPercent > 0) jitter += interval * (jitterPercent / 100.0);
 
-        // Junction does not track whether a cluster has had traffic, so every host is probed at
-        // `interval`; a quiet cluster is therefore checked at least as often as Envoy would, never less.
-        Positive(map, "no_traffic_interval", required: false);
+        var intervals = BindIntervals(map, interval);
 
         var unhealthy = Threshold(map, "unhealthy_threshold");
         var healthy = Threshold(map, "healthy_threshold");
@@ -66,7 +63,20 @@ internal static class HealthCheckBinder
         {
             map.Error("a health check needs http_health_check or tcp_health_check");
         }
-        return new HealthCheckConfig(timeout, interval, jitter, unhealthy, healthy, http, tcp, map);
+        return new HealthCheckConfig(timeout, interval, jitter, unhealthy, healthy, http, tcp, map) { Intervals = intervals };
+    }
+
+    /// <summary>The optional intervals, each defaulting as in Envoy (see <see cref="HealthCheckIntervals"/>).</summary>
+    private static HealthCheckIntervals BindIntervals(ConfigMap map, TimeSpan interval)
+    {
+        var noTraffic = Optional(map, "no_traffic_interval") ?? HealthCheckIntervals.DefaultNoTraffic;
+        var noTrafficHealthy = Optional(map, "no_traffic_healthy_interval") ?? noTraffic;
+        var unhealthy = Optional(map, "unhealthy_interval") ?? interval;
+        var unhealthyEdge = Optional(map, "unhealthy_edge_interval") ?? unhealthy;
+        var healthyEdge = Optional(map, "healthy_edge_interval") ?? interval;
+        return new HealthCheckIntervals(interval, noTraffic, noTrafficHealthy, unhealthy, unhealthyEdge, healthyEdge);
+
+        static TimeSpan? Optional(ConfigMap map, string key) => map.Has(key) ? Positive(map, key, required: false) : null;
     }
 
     private static HttpHealthCheckConfig BindHttp(ConfigMap map)

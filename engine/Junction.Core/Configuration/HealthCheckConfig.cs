@@ -18,7 +18,38 @@ internal sealed record HealthCheckConfig(
     int HealthyThreshold,
     HttpHealthCheckConfig? Http,
     TcpHealthCheckConfig? Tcp,
-    ConfigMap Node);
+    ConfigMap Node)
+{
+    private readonly HealthCheckIntervals? _intervals;
+
+    /// <summary>The intervals by traffic and health; Envoy's defaults from <see cref="Interval"/> unless bound.</summary>
+    public HealthCheckIntervals Intervals
+    {
+        get => _intervals ?? HealthCheckIntervals.Defaults(Interval);
+        init => _intervals = value;
+    }
+}
+
+/// <summary>
+/// Envoy's health check intervals besides <c>interval</c>, with its defaults: the wait before a host's next
+/// probe depends on whether the cluster has had traffic, and on what the last probe did to the host.
+/// </summary>
+/// <param name="Interval"><c>interval</c>: a healthy host's probes once the cluster has had traffic.</param>
+/// <param name="NoTraffic"><c>no_traffic_interval</c> (60 s): every probe while the cluster has had no traffic.</param>
+/// <param name="NoTrafficHealthy"><c>no_traffic_healthy_interval</c> (<c>no_traffic_interval</c>): a healthy host's probes then.</param>
+/// <param name="Unhealthy"><c>unhealthy_interval</c> (<c>interval</c>): after a failed probe that did not start a transition.</param>
+/// <param name="UnhealthyEdge"><c>unhealthy_edge_interval</c> (<c>unhealthy_interval</c>): after a failure that moved a healthy host towards ejection without ejecting it.</param>
+/// <param name="HealthyEdge"><c>healthy_edge_interval</c> (<c>interval</c>): after a success that moved an unhealthy host towards recovery without completing it.</param>
+internal sealed record HealthCheckIntervals(
+    TimeSpan Interval, TimeSpan NoTraffic, TimeSpan NoTrafficHealthy, TimeSpan Unhealthy, TimeSpan UnhealthyEdge, TimeSpan HealthyEdge)
+{
+    /// <summary>Envoy's default <c>no_traffic_interval</c>.</summary>
+    public static readonly TimeSpan DefaultNoTraffic = TimeSpan.FromSeconds(60);
+
+    /// <summary>The intervals when only <c>interval</c> is configured.</summary>
+    public static HealthCheckIntervals Defaults(TimeSpan interval) =>
+        new(interval, DefaultNoTraffic, DefaultNoTraffic, interval, interval, interval);
+}
 
 /// <summary><c>http_health_check</c>: a GET whose response status decides the host's health.</summary>
 /// <param name="Path">The request path.</param>

@@ -69,6 +69,7 @@ internal sealed class SnapshotBuilder(NetworkFilterRegistry registry, StatsStore
             policy,
             config.ConnectTimeout,
             new CircuitBreakers(config.CircuitBreakers, clusterScope),
+            new CircuitBreakers(config.HighPriorityCircuitBreakers, clusterScope, Junction.Upstream.RoutingPriority.High),
             new TransportOptions(config.PerConnectionBufferLimitBytes),
             new ClusterStats(clusterScope),
             logger,

@@ -1,11 +1,13 @@
 using Junction.Core.Configuration;
 using Junction.Stats;
+using Junction.Upstream;
 
 namespace Junction.Core.Upstream;
 
 /// <summary>
-/// A cluster's circuit breakers at DEFAULT priority (Envoy's resource manager): connections, requests
-/// waiting for a connection, requests in flight and retries in flight, each a counter with a limit.
+/// A cluster's circuit breakers at one priority (Envoy's resource manager; a cluster has one for DEFAULT and
+/// one for HIGH): connections, requests waiting for a connection, requests in flight and retries in flight,
+/// each a counter with a limit.
 /// A resource is taken with <c>TryEnter*</c>, which fails without taking it at the limit, and given back
 /// with the matching <c>Exit*</c>.
 /// </summary>
@@ -31,11 +33,15 @@ internal sealed class CircuitBreakers
     private int _requests;
     private int _retries;
 
-    /// <summary>Creates the breakers; gauges go in <paramref name="clusterScope"/> as <c>circuit_breakers.default.*</c>.</summary>
-    public CircuitBreakers(CircuitBreakerConfig config, IStatsScope clusterScope)
+    /// <summary>
+    /// Creates the breakers; gauges go in <paramref name="clusterScope"/> as <c>circuit_breakers.default.*</c>
+    /// or <c>circuit_breakers.high.*</c>, as Envoy names them.
+    /// </summary>
+    public CircuitBreakers(CircuitBreakerConfig config, IStatsScope clusterScope, RoutingPriority priority = RoutingPriority.Default)
     {
         _config = config;
-        var scope = clusterScope.Scope("circuit_breakers").Scope("default");
+        Priority = priority;
+        var scope = clusterScope.Scope("circuit_breakers").Scope(priority == RoutingPriority.High ? "high" : "default");
         _connectionsOpen = scope.Gauge("cx_open");
         _pendingOpen = scope.Gauge("rq_pending_open");
         _requestsOpen = scope.Gauge("rq_open");
@@ -52,6 +58,12 @@ internal sealed class CircuitBreakers
             _remainingRetries.Set(MaxRetries());
         }
     }
+
+    /// <summary>The priority whose thresholds these are.</summary>
+    public RoutingPriority Priority { get; }
+
+    /// <summary>The thresholds.</summary>
+    public CircuitBreakerConfig Config => _config;
 
     /// <summary>True while a connection may be opened.</summary>
     public bool HasConnectionSlot => Volatile.Read(ref _connections) < _config.MaxConnections;

@@ -12,6 +12,8 @@ namespace Junction.Core.Upstream;
 /// health check or outlier detection, the load balancer sees only the healthy hosts (neither failing
 /// its probes nor ejected), unless fewer than
 /// <c>healthy_panic_threshold</c> percent are healthy: then it sees all of them (panic), as in Envoy.
+/// The cluster itself counts against its DEFAULT circuit breakers; <see cref="AtPriority"/> hands HIGH-priority
+/// routes a <see cref="HighPriorityCluster"/> that counts against the HIGH ones.
 /// </summary>
 internal sealed class Cluster : IUpstreamCluster
 {
@@ -19,13 +21,18 @@ internal sealed class Cluster : IUpstreamCluster
     private readonly TransportOptions _transport;
     private readonly ILogger _logger;
     private readonly CircuitBreakers _breakers;
+    private readonly HighPriorityCluster _high;
     private readonly Lock _hostsLock = new();
     private volatile HostSet _hosts = HostSet.Empty;
     private volatile LoadBalancingView _view = new(HostSet.Empty, HostSet.Empty, Panic: false);
 
-    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, CircuitBreakers breakers, TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
+    /// <param name="breakers">The DEFAULT priority circuit breakers.</param>
+    /// <param name="highBreakers">The HIGH priority circuit breakers.</param>
+    public Cluster(string name, ILoadBalancingPolicy policy, TimeSpan connectTimeout, CircuitBreakers breakers, CircuitBreakers highBreakers,
+        TransportOptions transport, ClusterStats stats, ILogger logger, UpstreamHttpOptions? httpOptions = null)
     {
         _breakers = breakers;
+        _high = new HighPriorityCluster(this, highBreakers);
         Name = name;
         HttpOptions = httpOptions ?? UpstreamHttpOptions.Default;
         _policy = policy;
@@ -42,6 +49,16 @@ internal sealed class Cluster : IUpstreamCluster
     public UpstreamHttpOptions HttpOptions { get; }
 
     public ClusterStats Stats { get; }
+
+    public RoutingPriority Priority => RoutingPriority.Default;
+
+    /// <summary>The DEFAULT priority circuit breakers (for the admin output).</summary>
+    public CircuitBreakers DefaultBreakers => _breakers;
+
+    /// <summary>The HIGH priority circuit breakers (for the admin output).</summary>
+    public CircuitBreakers HighBreakers => _high.Breakers;
+
+    public IUpstreamCluster AtPriority(RoutingPriority priority) => priority == RoutingPriority.High ? _high : this;
 
     public HostSet Hosts => _hosts;
 
@@ -110,19 +127,42 @@ internal sealed class Cluster : IUpstreamCluster
         ConnectAsync(hash: null, cancellationToken);
 
     /// <summary>As <see cref="ConnectAsync(CancellationToken)"/>, with a hash for RING_HASH and MAGLEV.</summary>
-    public ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CancellationToken cancellationToken)
+    public ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CancellationToken cancellationToken) =>
+        ConnectAsync(hash, _breakers, cancellationToken);
+
+    /// <summary>Picks a host with <paramref name="hash"/> and connects to it, counting against <paramref name="breakers"/>.</summary>
+    internal ValueTask<UpstreamConnectResult> ConnectAsync(ulong? hash, CircuitBreakers breakers, CancellationToken cancellationToken)
     {
         var host = Pick(hash);
         if (host is null)
         {
             return ValueTask.FromResult(new UpstreamConnectResult(null, UpstreamFailure.NoHealthyUpstream, null));
         }
-        return ConnectAsync(host, cancellationToken);
+        return ConnectAsync(host, breakers, cancellationToken);
     }
 
     public IUpstreamHost? ChooseHost() => Pick(hash: null);
 
     public IUpstreamHost? ChooseHost(ulong? hash) => Pick(hash);
+
+    public IUpstreamHost? ChooseHostAvoiding(ulong? hash, IReadOnlyList<IUpstreamHost> tried, long maxAttempts)
+    {
+        var host = Pick(hash);
+        if (host is null || maxAttempts <= 0 || !ILoadBalancingPolicy.WasTried(tried, host)) return host;
+        if (hash is { } requestHash)
+        {
+            // Envoy re-selects with the request's hash too: the host the hash leads to once the tried ones
+            // are skipped, so a request's second choice is as stable as its first.
+            var view = _view;
+            if (_policy.TryPickSkipping(view.Panic ? view.All : view.Healthy, requestHash, tried, out var next)) return next ?? host;
+        }
+        for (var i = 0L; i < maxAttempts && ILoadBalancingPolicy.WasTried(tried, host); i++)
+        {
+            // Without a hash (or with a policy that ignores it), another draw of the policy.
+            host = Pick(hash: null) ?? host;
+        }
+        return host;
+    }
 
     private UpstreamHost? Pick(ulong? hash)
     {
@@ -180,17 +220,20 @@ internal sealed class Cluster : IUpstreamCluster
     private sealed record LoadBalancingView(HostSet All, HostSet Healthy, bool Panic);
 
     public ValueTask<UpstreamConnectResult> ConnectAsync(IUpstreamHost host, CancellationToken cancellationToken) =>
-        ConnectAsync((UpstreamHost)host, cancellationToken);
+        ConnectAsync((UpstreamHost)host, _breakers, cancellationToken);
 
-    private async ValueTask<UpstreamConnectResult> ConnectAsync(UpstreamHost host, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="host"/>, the connection counted against <paramref name="breakers"/> until it closes.</summary>
+    internal async ValueTask<UpstreamConnectResult> ConnectAsync(UpstreamHost host, CircuitBreakers breakers, CancellationToken cancellationToken)
     {
-        if (!_breakers.TryEnterConnection())
+        if (!breakers.TryEnterConnection())
         {
             Stats.Overflow.Increment();
             return new UpstreamConnectResult(null, UpstreamFailure.Overflow, host.Address);
         }
 
         Stats.ConnectionsTotal.Increment();
+        // The first connection moves health checks from no_traffic_interval to interval.
+        HealthChecker?.OnTraffic();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConnectTimeout);
         try
@@ -199,11 +242,11 @@ internal sealed class Cluster : IUpstreamCluster
             host.ConnectionOpened();
             host.ReportLocalOrigin(LocalOriginResult.ConnectSucceeded);
             Stats.ConnectionsActive.Increment();
-            return new UpstreamConnectResult(new UpstreamConnection(this, host, transport), UpstreamFailure.None, host.Address);
+            return new UpstreamConnectResult(new UpstreamConnection(this, host, transport, breakers), UpstreamFailure.None, host.Address);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            ReleaseConnectionSlot();
+            ReleaseConnectionSlot(breakers);
             Stats.ConnectTimeouts.Increment();
             Stats.ConnectFailures.Increment();
             host.ReportLocalOrigin(LocalOriginResult.ConnectFailed);
@@ -212,7 +255,7 @@ internal sealed class Cluster : IUpstreamCluster
         }
         catch (SocketException ex)
         {
-            ReleaseConnectionSlot();
+            ReleaseConnectionSlot(breakers);
             Stats.ConnectFailures.Increment();
             host.ReportLocalOrigin(LocalOriginResult.ConnectFailed);
             _logger.LogDebug("cluster {Cluster}: connect to {Host} failed: {Error}", Name, host.Address, ex.SocketErrorCode);
@@ -220,15 +263,15 @@ internal sealed class Cluster : IUpstreamCluster
         }
         catch (OperationCanceledException)
         {
-            ReleaseConnectionSlot();
+            ReleaseConnectionSlot(breakers);
             throw;
         }
     }
 
-    internal void OnConnectionClosed(UpstreamHost host, SocketConnection transport)
+    internal void OnConnectionClosed(UpstreamHost host, SocketConnection transport, CircuitBreakers breakers)
     {
         host.ConnectionClosed();
-        ReleaseConnectionSlot();
+        ReleaseConnectionSlot(breakers);
         Stats.ConnectionsActive.Decrement();
         Stats.ConnectionsDestroyed.Increment();
         Stats.BytesReceived.Add(transport.BytesReceived);
@@ -239,9 +282,23 @@ internal sealed class Cluster : IUpstreamCluster
 
     public event Action? ConnectionSlotFreed;
 
-    public bool TryEnterPending()
+    public bool TryEnterPending() => TryEnterPending(_breakers);
+
+    public void ExitPending() => ExitPending(_breakers);
+
+    public bool TryEnterRequest() => TryEnterRequest(_breakers);
+
+    public void ExitRequest() => ExitRequest(_breakers);
+
+    public bool TryEnterRetry() => _breakers.TryEnterRetry();
+
+    public void ExitRetry() => _breakers.ExitRetry();
+
+    // The accounting below is shared by both priorities: the breakers differ, the cluster's stats do not.
+
+    internal bool TryEnterPending(CircuitBreakers breakers)
     {
-        if (!_breakers.TryEnterPending())
+        if (!breakers.TryEnterPending())
         {
             Stats.PendingOverflow.Increment();
             return false;
@@ -251,15 +308,15 @@ internal sealed class Cluster : IUpstreamCluster
         return true;
     }
 
-    public void ExitPending()
+    internal void ExitPending(CircuitBreakers breakers)
     {
         Stats.PendingActive.Decrement();
-        _breakers.ExitPending();
+        breakers.ExitPending();
     }
 
-    public bool TryEnterRequest()
+    internal bool TryEnterRequest(CircuitBreakers breakers)
     {
-        if (!_breakers.TryEnterRequest())
+        if (!breakers.TryEnterRequest())
         {
             // Envoy counts a max_requests overflow as a pending overflow too.
             Stats.PendingOverflow.Increment();
@@ -269,19 +326,17 @@ internal sealed class Cluster : IUpstreamCluster
         return true;
     }
 
-    public void ExitRequest()
+    internal void ExitRequest(CircuitBreakers breakers)
     {
         Stats.RequestsActive.Decrement();
-        _breakers.ExitRequest();
+        breakers.ExitRequest();
     }
 
-    public bool TryEnterRetry() => _breakers.TryEnterRetry();
-
-    public void ExitRetry() => _breakers.ExitRetry();
-
-    private void ReleaseConnectionSlot()
+    /// <summary>A connection closed: its slot goes back to its priority, whose waiting requests may open one now.</summary>
+    private void ReleaseConnectionSlot(CircuitBreakers breakers)
     {
-        _breakers.ExitConnection();
-        ConnectionSlotFreed?.Invoke();
+        breakers.ExitConnection();
+        if (breakers.Priority == RoutingPriority.High) _high.OnConnectionSlotFreed();
+        else ConnectionSlotFreed?.Invoke();
     }
 }

@@ -21,6 +21,31 @@ internal sealed class MaglevPolicy(int tableSize) : ILoadBalancingPolicy
         return table[(int)((hash ?? (ulong)Random.Shared.NextInt64()) % (ulong)table.Length)];
     }
 
+    /// <summary>
+    /// Walks the table on from <paramref name="hash"/>'s slot to the first slot of a host not tried. Slots are
+    /// spread over the hosts by their permutations, so the next untried host is as stable for a hash as the first.
+    /// </summary>
+    public bool TryPickSkipping(HostSet hosts, ulong hash, IReadOnlyList<IUpstreamHost> tried, out UpstreamHost? host)
+    {
+        host = null;
+        if (hosts.Count == 0) return true;
+        if (hosts.Count == 1)
+        {
+            if (!ILoadBalancingPolicy.WasTried(tried, hosts.Hosts[0])) host = hosts.Hosts[0];
+            return true;
+        }
+        var table = hosts.GetOrAddLoadBalancerState(set => Build(set, tableSize));
+        var start = (int)(hash % (ulong)table.Length);
+        for (var step = 0; step < table.Length; step++)
+        {
+            var candidate = table[(start + step) % table.Length];
+            if (ILoadBalancingPolicy.WasTried(tried, candidate)) continue;
+            host = candidate;
+            return true;
+        }
+        return true;
+    }
+
     /// <summary>Fills a table of <paramref name="size"/> entries (size must be prime, so every skip walks all slots).</summary>
     internal static UpstreamHost[] Build(HostSet set, int size)
     {

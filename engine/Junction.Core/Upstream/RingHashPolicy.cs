@@ -21,6 +21,21 @@ internal sealed class RingHashPolicy(int minimumRingSize, int maximumRingSize) :
         return ring.Find(hash ?? (ulong)Random.Shared.NextInt64());
     }
 
+    /// <summary>Walks the ring on from <paramref name="hash"/>'s point to the first point of a host not tried.</summary>
+    public bool TryPickSkipping(HostSet hosts, ulong hash, IReadOnlyList<IUpstreamHost> tried, out UpstreamHost? host)
+    {
+        host = null;
+        if (hosts.Count == 0) return true;
+        if (hosts.Count == 1)
+        {
+            if (!ILoadBalancingPolicy.WasTried(tried, hosts.Hosts[0])) host = hosts.Hosts[0];
+            return true;
+        }
+        var ring = hosts.GetOrAddLoadBalancerState(set => Ring.Build(set, minimumRingSize, maximumRingSize));
+        host = ring.FindSkipping(hash, tried);
+        return true;
+    }
+
     /// <summary>The points of one host set, sorted by hash. Built once per set.</summary>
     internal sealed class Ring
     {
@@ -68,12 +83,28 @@ internal sealed class RingHashPolicy(int minimumRingSize, int maximumRingSize) :
         }
 
         /// <summary>The host of the first point at or after <paramref name="hash"/>, wrapping around.</summary>
-        public UpstreamHost Find(ulong hash)
+        public UpstreamHost Find(ulong hash) => _hosts[IndexOf(hash)];
+
+        /// <summary>
+        /// The host of the first point at or after <paramref name="hash"/> (wrapping around) whose host is
+        /// not in <paramref name="tried"/>; null when every point's host was tried.
+        /// </summary>
+        public UpstreamHost? FindSkipping(ulong hash, IReadOnlyList<IUpstreamHost> tried)
+        {
+            var start = IndexOf(hash);
+            for (var step = 0; step < _hosts.Length; step++)
+            {
+                var host = _hosts[(start + step) % _hosts.Length];
+                if (!ILoadBalancingPolicy.WasTried(tried, host)) return host;
+            }
+            return null;
+        }
+
+        private int IndexOf(ulong hash)
         {
             var index = Array.BinarySearch(_hashes, hash);
             if (index < 0) index = ~index;
-            if (index == _hashes.Length) index = 0;
-            return _hosts[index];
+            return index == _hashes.Length ? 0 : index;
         }
     }
 }

@@ -38,6 +38,12 @@ internal sealed class Exchange(HttpStreamInfo info)
     /// <summary>The request's retries, or null when it is not retried (no policy, an upgrade, ...).</summary>
     public RetryState? Retry { get; set; }
 
+    /// <summary>The request body kept for a retry or a shadow, or null when nothing keeps it.</summary>
+    public KeptRequestBody? KeptBody { get; set; }
+
+    /// <summary>Shadow requests (mirrors) waiting for the request body to complete; null or empty when none.</summary>
+    public List<PendingShadow>? PendingShadows { get; set; }
+
     /// <summary>The route timeout was armed (once, at the end of the request: it spans every attempt).</summary>
     public bool RouteTimerArmed { get; set; }
 
@@ -134,6 +140,8 @@ internal sealed class Exchange(HttpStreamInfo info)
         Host = null;
         Retried = false;
         Retry = null;
+        KeptBody = null;
+        PendingShadows?.Clear();
         RouteTimerArmed = false;
         SkipBackOff = false;
         RequestSlotCluster = null;

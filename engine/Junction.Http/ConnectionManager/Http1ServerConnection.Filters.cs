@@ -466,7 +466,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         }
         if (!await OpenUpstreamAsync(exchange).ConfigureAwait(false)) return false;
         if (!endOfStream) return true;
-        exchange.RequestComplete = true;
+        CompleteRequest(exchange);
         // An HTTP/2 stream without a body ended with its head.
         return exchange.Http2Upstream is not null || await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
@@ -504,7 +504,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             if (endOfStream) output.Write("0\r\n\r\n"u8);
         }
         EndRequestBodyWrite(exchange, upstream, mark);
-        if (endOfStream) exchange.RequestComplete = true;
+        if (endOfStream) CompleteRequest(exchange);
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
 
@@ -528,7 +528,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             output.Write("\r\n"u8);
         }
         EndRequestBodyWrite(exchange, upstream, mark);
-        exchange.RequestComplete = true;
+        CompleteRequest(exchange);
         return await FlushRequestAsync(exchange).ConfigureAwait(false);
     }
 

@@ -98,7 +98,7 @@ internal sealed partial class Http1ServerConnection
     private async ValueTask<bool> SendBodyToHttp2Async(Exchange exchange, HttpBody piece, bool complete, MessageHead? trailers)
     {
         var stream = exchange.Http2Upstream!;
-        if (exchange.Retry is { Buffering: true } retry && retry.Keep(new ReadOnlySequence<byte>(piece.Memory))) exchange.UpstreamStats!.RetryAbandoned.Increment();
+        if (exchange.KeptBody is { Keeping: true } kept && kept.Keep(new ReadOnlySequence<byte>(piece.Memory))) exchange.UpstreamStats!.RetryAbandoned.Increment();
         try
         {
             if (piece.Length > 0 || (complete && trailers is null))
@@ -339,13 +339,13 @@ internal sealed partial class Http1ServerConnection
     /// </summary>
     private async ValueTask<(bool Sent, UpstreamConnectResult? Failure)> ResendToHttp2Async(Exchange exchange, IUpstreamCluster cluster, IUpstreamHost host, UpstreamHttp2Options options)
     {
-        var (stream, result) = await Http2ClientPool.For(host).AcquireStreamAsync(cluster, host, options, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
+        var (stream, result) = await Http2ClientPool.For(cluster, host).AcquireStreamAsync(cluster, host, options, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
         if (stream is null) return (false, result);
         exchange.Http2Upstream = stream;
         exchange.Host = host;
         exchange.UpstreamStats!.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        var body = exchange.Retry!.Replay.Written;
+        var body = exchange.KeptBody is { } kept ? kept.Bytes.Written : ReadOnlyMemory<byte>.Empty;
         var trailers = Http2RequestTrailers(exchange);
         try
         {

@@ -116,7 +116,7 @@ internal sealed partial class Http1ServerConnection
             exchange.Retry?.NoteAttempt(host);
             if (cluster.HttpOptions.Http2 is { } http2)
             {
-                var (stream, opened) = await Http2ClientPool.For(host).AcquireStreamAsync(cluster, host, http2, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
+                var (stream, opened) = await Http2ClientPool.For(cluster, host).AcquireStreamAsync(cluster, host, http2, provider.Limits.MaxHeaderBytes, Connection.Closed).ConfigureAwait(false);
                 if (stream is not null) return await BeginHttp2StreamAsync(exchange, stream, host).ConfigureAwait(false);
                 if (opened.Failure == UpstreamFailure.Overflow && TryUseFallback(exchange, ResponseFlags.UpstreamOverflow))
                 {
@@ -247,7 +247,7 @@ internal sealed partial class Http1ServerConnection
         MarkActivity();
         if (complete)
         {
-            exchange.RequestComplete = true;
+            CompleteRequest(exchange);
             await RelayResponseAsync(exchange).ConfigureAwait(false);
         }
         else if (endOfStream)

@@ -26,24 +26,18 @@ namespace Junction.Http.ConnectionManager;
 internal sealed partial class Http1ServerConnection
 {
     private RetryState? _retryState;
+    // The request body kept for a retry or a shadow: one per connection, begun per request that needs it.
+    private KeptRequestBody? _keptBody;
 
     /// <summary>Starts the request's retries when its route (or x-envoy-retry-on) asks for them.</summary>
     private void BeginRetries(Exchange exchange, RetryPolicy? policy, IUpstreamCluster cluster)
     {
         // An upgrade becomes a tunnel: there is no response to judge before bytes flow both ways.
         if (exchange.IsUpgrade || (policy is null && _request.Find("x-envoy-retry-on"u8) < 0)) return;
-        var framing = exchange.UpstreamFraming;
-        var hasBody = framing.Kind != Http1BodyKind.None;
-        var limit = provider.Filters.BufferLimit;
         var retry = _retryState ??= new RetryState();
-        if (!retry.Begin(policy, _request, cluster, hasBody, limit)) return;
+        if (!retry.Begin(policy, _request, cluster)) return;
         exchange.Retry = retry;
-        if (framing.Kind == Http1BodyKind.ContentLength && framing.ContentLength > limit)
-        {
-            // Known too long to keep: it streams, once.
-            retry.Abandon();
-            exchange.UpstreamStats!.RetryAbandoned.Increment();
-        }
+        retry.Body = KeepRequestBody(exchange);
         if (provider.GenerateRequestId && _request.Find("x-request-id"u8) < 0)
         {
             // Every attempt must carry the same id, so it is made once, on the request itself.
@@ -54,19 +48,14 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>
-    /// The cluster's pick; for a retry with previous_hosts, picks again (up to
-    /// host_selection_retry_max_attempts times) while the pick was tried already, then takes the last.
+    /// The cluster's pick; for a retry with previous_hosts, a host not tried yet when the cluster can find
+    /// one: the next one along the hash ring (or Maglev table) for a hashed request, else another draw of the
+    /// load balancer (up to host_selection_retry_max_attempts of them).
     /// </summary>
     private static IUpstreamHost? ChooseHost(Exchange exchange, IUpstreamCluster cluster, ulong? hash)
     {
-        var host = cluster.ChooseHost(hash);
-        if (exchange.Retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return host;
-        for (var i = 0L; host is not null && !retry.Accepts(host) && i < retry.HostSelectionRetryMaxAttempts; i++)
-        {
-            // A hash would map to the same host again: re-picks are the policy's own choice.
-            host = cluster.ChooseHost(hash: null);
-        }
-        return host;
+        if (exchange.Retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return cluster.ChooseHost(hash);
+        return cluster.ChooseHostAvoiding(hash, retry.TriedHosts, retry.HostSelectionRetryMaxAttempts);
     }
 
     /// <summary>Waits the retry's back-off. False when the exchange ended meanwhile (a timeout, the client gone); it was answered.</summary>
@@ -180,7 +169,7 @@ internal sealed partial class Http1ServerConnection
             exchange.Host = host;
             exchange.Info.UpstreamLocalAddress = upstream.Upstream.Connection.LocalEndPoint;
             WriteRequestHead(exchange, upstream.Output);
-            if (retry.Replay.Length > 0) upstream.Output.Write(retry.Replay.Written.Span);
+            if (exchange.KeptBody is { Bytes.Length: > 0 } kept) upstream.Output.Write(kept.Bytes.Written.Span);
             stats.RequestsTotal.Increment();
             exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -292,7 +281,7 @@ internal sealed partial class Http1ServerConnection
         if (decision != RetryDecision.LimitExceeded) return false;
         // A kept body is framed for the primary's protocol (HTTP/1.1 framing, or the bare body for HTTP/2):
         // a fallback cluster speaking the other one could not replay it.
-        if (exchange.Route.Fallback is { Cluster: { } fallback } && exchange.Retry!.Replay.Length > 0 &&
+        if (exchange.Route.Fallback is { Cluster: { } fallback } && exchange.KeptBody is { Bytes.Length: > 0 } &&
             (fallback.HttpOptions.Http2 is null) != (exchange.Route.Cluster!.HttpOptions.Http2 is null))
         {
             return false;
@@ -311,24 +300,47 @@ internal sealed partial class Http1ServerConnection
     }
 
     /// <summary>
-    /// Where the next request body bytes are written: the retry's replay buffer while it keeps them
-    /// (<see cref="EndRequestBodyWrite"/> then copies them upstream), else the upstream itself.
+    /// Starts keeping the request body for a retry or a shadow (once per request; both share it). Null
+    /// when the request has no body. A body known from its Content-Length to be over the listener's buffer
+    /// limit is abandoned at once (it streams, and is neither retried nor mirrored), counted as
+    /// <c>retry_or_shadow_abandoned</c>, as a body that outgrows the limit later is.
+    /// </summary>
+    private KeptRequestBody? KeepRequestBody(Exchange exchange)
+    {
+        var framing = exchange.UpstreamFraming;
+        if (framing.Kind == Http1BodyKind.None) return null;
+        if (exchange.KeptBody is { } kept) return kept;
+        kept = _keptBody ??= new KeptRequestBody();
+        var limit = provider.Filters.BufferLimit;
+        kept.Begin(limit);
+        exchange.KeptBody = kept;
+        if (framing.Kind == Http1BodyKind.ContentLength && framing.ContentLength > limit)
+        {
+            kept.Abandon();
+            exchange.UpstreamStats!.RetryAbandoned.Increment();
+        }
+        return kept;
+    }
+
+    /// <summary>
+    /// Where the next request body bytes are written: the kept body while it is kept for a retry or a
+    /// shadow (<see cref="EndRequestBodyWrite"/> then copies them upstream), else the upstream itself.
     /// </summary>
     private static IBufferWriter<byte> BeginRequestBodyWrite(Exchange exchange, IBufferWriter<byte> upstream, out int mark)
     {
-        if (exchange.Retry is { Buffering: true } retry)
+        if (exchange.KeptBody is { Keeping: true } kept)
         {
-            mark = retry.Replay.Length;
-            return retry.Replay;
+            mark = kept.Bytes.Length;
+            return kept.Bytes;
         }
         mark = -1;
         return upstream;
     }
 
-    /// <summary>Sends what was written since <see cref="BeginRequestBodyWrite"/> upstream, when it went to the replay buffer.</summary>
+    /// <summary>Sends what was written since <see cref="BeginRequestBodyWrite"/> upstream, when it went to the kept body.</summary>
     private static void EndRequestBodyWrite(Exchange exchange, IBufferWriter<byte> upstream, int mark)
     {
         if (mark < 0) return;
-        if (exchange.Retry!.CopyNewBytes(mark, upstream)) exchange.UpstreamStats!.RetryAbandoned.Increment();
+        if (exchange.KeptBody!.CopyNewBytes(mark, upstream)) exchange.UpstreamStats!.RetryAbandoned.Increment();
     }
 }

@@ -187,6 +187,9 @@ internal sealed partial class Http1ServerConnection(HttpConnectionManagerProvide
         exchange.Filters?.End();
         exchange.ReleaseClusterPlaces();
         exchange.Retry?.End();
+        exchange.KeptBody?.End();
+        // Shadows whose body never completed are not sent.
+        exchange.PendingShadows?.Clear();
         _exchange = null;
         EndStream();
         // max_connection_duration may have passed after the response head said keep-alive: close anyway.

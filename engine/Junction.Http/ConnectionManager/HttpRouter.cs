@@ -43,7 +43,9 @@ internal sealed class HttpRouter
         if (table is null) return null;
         foreach (var route in table.VirtualHosts.SelectMany(h => h.Routes))
         {
-            if (route.Route?.Fallback is { ClusterName: { } name } fallback) fallback.Cluster = clusters.Find(name);
+            // The fallback serves the same requests, so it counts them at the route's priority too. Mirrors
+            // stay at DEFAULT, as Envoy's shadow requests do.
+            if (route.Route?.Fallback is { ClusterName: { } name } fallback) fallback.Cluster = clusters.Find(name)?.AtPriority(route.Route.Priority);
             foreach (var mirror in route.Route?.MirrorPolicies ?? []) mirror.Cluster = clusters.Find(mirror.ClusterName);
         }
         return new HttpRouter(table, clusters, normalizePath, mergeSlashes);
@@ -119,6 +121,7 @@ internal sealed class HttpRouter
             outcome.Kind = RouteOutcomeKind.NoCluster;
             return outcome;
         }
+        if (action.Priority != RoutingPriority.Default) outcome.Cluster = outcome.Cluster.AtPriority(action.Priority);
 
         outcome.Kind = RouteOutcomeKind.Forward;
         if (action.HashPolicies.Length > 0) outcome.Hash = HashPolicy.Compute(action.HashPolicies, ref routeRequest, source);

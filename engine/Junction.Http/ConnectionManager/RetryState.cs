@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using Junction.Http.Routing;
 using Junction.Upstream;
@@ -34,9 +33,9 @@ internal enum RetryFailure : byte
 /// <summary>
 /// One request's retries, Envoy's semantics: which results are retried (<c>retry_on</c> from the policy
 /// and <c>x-envoy-retry-on</c>), how many times (<c>num_retries</c> or <c>x-envoy-max-retries</c>), the
-/// cluster's retry breaker, the jittered exponential back-off, the hosts tried (for
-/// <c>previous_hosts</c>) and the request body kept for replay. One object per connection, started
-/// for each request that may be retried.
+/// cluster's retry breaker, the jittered exponential back-off and the hosts tried (for
+/// <c>previous_hosts</c>). The request body it replays is kept in the exchange's <see cref="KeptRequestBody"/>.
+/// One object per connection, started for each request that may be retried.
 /// </summary>
 /// <remarks>
 /// Every attempt's result goes through a decision. A retry takes a place in the cluster's retry breaker
@@ -54,16 +53,9 @@ internal sealed class RetryState
     private int _remaining;
     private long _nextIntervalMs;
     private int _holdsRetry;
-    private long _bufferLimit;
 
-    /// <summary>The request body as sent upstream, while it can still be replayed.</summary>
-    public RequestReplayBuffer Replay { get; } = new();
-
-    /// <summary>True while request body bytes are being kept (false once they outgrew the buffer limit).</summary>
-    public bool Buffering { get; private set; }
-
-    /// <summary>The body outgrew the buffer limit: the request can no longer be retried.</summary>
-    public bool Abandoned { get; private set; }
+    /// <summary>The request's kept body (null when it has none); once abandoned, the request is not retried.</summary>
+    public KeptRequestBody? Body { get; set; }
 
     /// <summary>Attempts sent so far, the first included.</summary>
     public int Attempts { get; private set; }
@@ -82,8 +74,7 @@ internal sealed class RetryState
     /// when the request cannot be retried at all: no policy and no <c>x-envoy-retry-on</c>, no
     /// conditions, or <c>retriable_request_headers</c> that the request does not match.
     /// </summary>
-    /// <param name="hasBody">The request has a body, to be kept up to <paramref name="bufferLimit"/> bytes.</param>
-    public bool Begin(RetryPolicy? policy, MessageHead request, IUpstreamCluster cluster, bool hasBody, long bufferLimit)
+    public bool Begin(RetryPolicy? policy, MessageHead request, IUpstreamCluster cluster)
     {
         _policy = policy ?? RetryPolicy.HeaderOnly;
         _cluster = cluster;
@@ -92,8 +83,7 @@ internal sealed class RetryState
         _headerStatusCodes.Clear();
         _triedHosts.Clear();
         Attempts = 0;
-        Abandoned = false;
-        _bufferLimit = bufferLimit;
+        Body = null;
         _nextIntervalMs = Math.Max(1, (long)_policy.BaseInterval.TotalMilliseconds);
 
         // Envoy honours the request's own retry headers; Junction treats every client as internal (it
@@ -105,18 +95,14 @@ internal sealed class RetryState
             _remaining = (int)Math.Min(count, int.MaxValue);
         }
         if (request.Find("x-envoy-retriable-status-codes"u8) is var codes and >= 0) ParseStatusCodes(request.Value(codes));
-        if (_policy.RetriableRequestHeaders.Length > 0 && !MatchesAny(_policy.RetriableRequestHeaders, request)) return false;
-
-        Buffering = hasBody;
-        return true;
+        return _policy.RetriableRequestHeaders.Length == 0 || MatchesAny(_policy.RetriableRequestHeaders, request);
     }
 
-    /// <summary>The exchange ended: gives the retry place and the body buffer back.</summary>
+    /// <summary>The exchange ended: gives the retry place back.</summary>
     public void End()
     {
         ReleaseRetrySlot();
-        Replay.Clear();
-        Buffering = false;
+        Body = null;
     }
 
     /// <summary>Gives back the cluster's retry place, if this request holds one. Safe from any thread.</summary>
@@ -132,49 +118,8 @@ internal sealed class RetryState
         if (_policy.AvoidPreviousHosts) _triedHosts.Add(host);
     }
 
-    /// <summary>True when the previous_hosts predicate accepts <paramref name="host"/> (it was not tried).</summary>
-    public bool Accepts(IUpstreamHost host) => !_policy.AvoidPreviousHosts || !_triedHosts.Contains(host);
-
-    /// <summary>
-    /// Where request body bytes go: the replay buffer while buffering (the caller then copies them on with
-    /// <see cref="CopyNewBytes"/>), else straight to <paramref name="upstream"/>.
-    /// </summary>
-    public IBufferWriter<byte> BodyTarget(IBufferWriter<byte> upstream) => Buffering ? Replay : upstream;
-
-    /// <summary>
-    /// Sends the bytes buffered since <paramref name="mark"/> to <paramref name="upstream"/>; once the
-    /// buffer is past the limit, stops buffering for good (the request streams on, without retries).
-    /// </summary>
-    /// <returns>True when the body was abandoned just now (for the caller to count).</returns>
-    public bool CopyNewBytes(int mark, IBufferWriter<byte> upstream)
-    {
-        upstream.Write(Replay.Written.Span[mark..]);
-        if (Replay.Length <= _bufferLimit) return false;
-        Abandon();
-        return true;
-    }
-
-    /// <summary>
-    /// Keeps body bytes as they are (HTTP/2 streams keep the body itself and frame it anew for each
-    /// attempt); once past the limit, stops keeping for good.
-    /// </summary>
-    /// <returns>True when the body was abandoned just now (for the caller to count).</returns>
-    public bool Keep(in ReadOnlySequence<byte> bytes)
-    {
-        if (!Buffering) return false;
-        foreach (var segment in bytes) Replay.Write(segment.Span);
-        if (Replay.Length <= _bufferLimit) return false;
-        Abandon();
-        return true;
-    }
-
-    /// <summary>The body is longer than can be kept: the request is sent once, without retries.</summary>
-    public void Abandon()
-    {
-        Buffering = false;
-        Abandoned = true;
-        Replay.Clear();
-    }
+    /// <summary>The hosts tried so far, in order (kept only with the previous_hosts predicate).</summary>
+    public IReadOnlyList<IUpstreamHost> TriedHosts => _triedHosts;
 
     /// <summary>Decides about an attempt answered with <paramref name="response"/> (before any of it reaches the client).</summary>
     public RetryDecision OnResponse(MessageHead response, UpstreamRequestStats stats) => Decide(WouldRetry(response), stats);
@@ -202,7 +147,7 @@ internal sealed class RetryState
             _cluster.ExitRetry();
             if (!wouldRetry) stats.RetrySuccesses.Increment();
         }
-        if (!wouldRetry || Abandoned) return RetryDecision.No;
+        if (!wouldRetry || Body is { Abandoned: true }) return RetryDecision.No;
         if (_remaining == 0)
         {
             stats.RetryLimitExceeded.Increment();

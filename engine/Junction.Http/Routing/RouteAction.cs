@@ -82,6 +82,13 @@ internal sealed class RouteAction
     /// <summary><c>retry_policy</c>: when and how often failed attempts are retried; null when not configured (the virtual host's applies).</summary>
     public RetryPolicy? RetryPolicy { get; init; }
 
+    /// <summary>
+    /// <c>priority</c>: DEFAULT or HIGH. The router hands the request the cluster at this priority
+    /// (<see cref="Junction.Upstream.IUpstreamCluster.AtPriority"/>), whose circuit breakers and connection
+    /// pools are that priority's.
+    /// </summary>
+    public Junction.Upstream.RoutingPriority Priority { get; init; }
+
     /// <summary>True when <c>prefix_rewrite</c> or <c>regex_rewrite</c> is configured.</summary>
     public bool HasPathRewrite => _rewrite is not null;
 

@@ -11,7 +11,7 @@ internal sealed partial class RouteTableBinder
     [
         "retry_policy_typed_config", "rate_limits",
         "include_vh_rate_limits", "cors", "cluster_not_found_response_code", "metadata_match",
-        "priority", "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
+        "hedge_policy", "internal_redirect_policy", "internal_redirect_action", "max_internal_redirects",
         "max_grpc_timeout", "grpc_timeout_offset", "early_data_policy", "path_rewrite_policy", "host_rewrite_header",
         "host_rewrite_path_regex", "append_x_forwarded_host", "cluster_specifier_plugin", "inline_cluster_specifier_plugin",
     ];
@@ -75,6 +75,9 @@ internal sealed partial class RouteTableBinder
         var fallback = map.Map("junction_fallback") is { } fallbackMap ? BindFallback(fallbackMap) : null;
         var mirrors = BindMirrorPolicies(map);
         var retryPolicy = BindRetryPolicy(map);
+        // Which of the cluster's circuit breaker sets (and connection pools) the route's requests use.
+        var priority = map.Choice("priority", Junction.Upstream.RoutingPriority.Default,
+            ("DEFAULT", Junction.Upstream.RoutingPriority.Default), ("HIGH", Junction.Upstream.RoutingPriority.High));
         map.Unsupported("upgrade_configs", "per-route upgrade settings are not implemented yet");
         foreach (var field in UnsupportedRouteActionFields) map.Unsupported(field);
         map.RejectUnknownFields();
@@ -88,6 +91,7 @@ internal sealed partial class RouteTableBinder
             Fallback = fallback,
             MirrorPolicies = mirrors,
             RetryPolicy = retryPolicy,
+            Priority = priority,
         };
     }
 

@@ -12,9 +12,12 @@ namespace Junction.Http.Upstream;
 /// </summary>
 internal sealed class Http1ConnectionPool
 {
-    // One pool per host object: hosts are stable while they are in their cluster, and a host dropped
-    // by a DNS refresh takes its pool (and idle connections) with it.
+    // One pool per host object and priority: hosts are stable while they are in their cluster, and a host
+    // dropped by a DNS refresh takes its pools (and idle connections) with it. HIGH priority requests have
+    // pools of their own (as in Envoy), so their connections and waiting lists count against the cluster's
+    // HIGH thresholds only and never queue behind DEFAULT requests.
     private static readonly ConditionalWeakTable<IUpstreamHost, Http1ConnectionPool> s_pools = new();
+    private static readonly ConditionalWeakTable<IUpstreamHost, Http1ConnectionPool> s_highPriorityPools = new();
 
     // Most recently used last; a List (not a Stack) so a connection the upstream closed while idle can
     // be taken out from anywhere.
@@ -37,13 +40,17 @@ internal sealed class Http1ConnectionPool
         _onSlotFreed = OnSlotFreed;
     }
 
-    public static Http1ConnectionPool For(IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits) =>
-        s_pools.TryGetValue(host, out var pool) ? pool : Create(cluster, host, limits);
+    /// <summary>The pool of <paramref name="host"/> for requests of <paramref name="cluster"/>'s priority.</summary>
+    public static Http1ConnectionPool For(IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits)
+    {
+        var pools = cluster.Priority == RoutingPriority.High ? s_highPriorityPools : s_pools;
+        return pools.TryGetValue(host, out var pool) ? pool : Create(pools, cluster, host, limits);
+    }
 
     // Apart from For: a lambda capturing limits allocates its closure when the enclosing method starts,
     // so it lives in a method that runs only when the pool does not exist yet.
-    private static Http1ConnectionPool Create(IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits) =>
-        s_pools.GetValue(host, _ => new Http1ConnectionPool(limits, cluster.HttpOptions));
+    private static Http1ConnectionPool Create(ConditionalWeakTable<IUpstreamHost, Http1ConnectionPool> pools, IUpstreamCluster cluster, IUpstreamHost host, Http1ParserLimits limits) =>
+        pools.GetValue(host, _ => new Http1ConnectionPool(limits, cluster.HttpOptions));
 
     public int IdleCount
     {

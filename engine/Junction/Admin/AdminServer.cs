@@ -86,7 +86,7 @@ internal sealed class AdminServer : IAsyncDisposable
     {
         var commands = new ServerCommandHandler(state);
         var statsHandler = new StatsHandler(stats);
-        var clusters = new ClustersHandler(snapshot.Clusters, snapshot.Bootstrap);
+        var clusters = new ClustersHandler(snapshot.Clusters);
         var configDump = new ConfigDumpHandler(snapshot.Bootstrap, DateTimeOffset.UtcNow);
         var serverInfo = new ServerInfoHandler(state, options, snapshot.Bootstrap);
         var logging = new LoggingHandler(levels, logger);

@@ -9,12 +9,13 @@ namespace Junction.Host.Admin;
 /// <summary>
 /// <c>/clusters</c>: every cluster and its current hosts in Envoy's text format
 /// (<c>backend::127.0.0.1:8080::cx_active::0</c>), or as JSON with <c>format=json</c> (Envoy's
-/// <c>Clusters</c> message). Only what Junction tracks is shown: per cluster its
-/// <c>max_connections</c> threshold, per host its open connections, weight, hostname (for DNS
+/// <c>Clusters</c> message). Only what Junction tracks is shown: per cluster its circuit breaker
+/// thresholds at both priorities (<c>default_priority::max_connections::1024</c>, then
+/// <c>high_priority::...</c>), per host its open connections, weight, hostname (for DNS
 /// clusters) and health: <c>healthy</c>, or <c>/failed_active_hc</c> while the active health check
 /// says the host is down and <c>/failed_outlier_check</c> while outlier detection has ejected it.
 /// </summary>
-internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? bootstrap)
+internal sealed class ClustersHandler(ClusterManager clusters)
 {
     public AdminResponse Clusters(AdminRequest request)
     {
@@ -34,7 +35,8 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
         {
             var name = cluster.Name;
             text.Append(name).Append("::observability_name::").Append(name).Append('\n');
-            text.Append(name).Append("::default_priority::max_connections::").Append(MaxConnections(name)).Append('\n');
+            AppendThresholds(text, name, "default_priority", cluster.DefaultBreakers.Config);
+            AppendThresholds(text, name, "high_priority", cluster.HighBreakers.Config);
             text.Append(name).Append("::added_via_api::false\n");
             foreach (var host in cluster.Hosts.Hosts)
             {
@@ -61,10 +63,8 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
             json.WriteBoolean("added_via_api", false);
             json.WriteStartObject("circuit_breakers");
             json.WriteStartArray("thresholds");
-            json.WriteStartObject();
-            json.WriteString("priority", "DEFAULT");
-            json.WriteNumber("max_connections", MaxConnections(cluster.Name));
-            json.WriteEndObject();
+            WriteThresholds(json, "DEFAULT", cluster.DefaultBreakers.Config);
+            WriteThresholds(json, "HIGH", cluster.HighBreakers.Config);
             json.WriteEndArray();
             json.WriteEndObject();
             json.WriteStartArray("host_statuses");
@@ -112,6 +112,27 @@ internal sealed class ClustersHandler(ClusterManager clusters, BootstrapConfig? 
 
     private IEnumerable<Cluster> Sorted() => clusters.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal);
 
-    private int MaxConnections(string cluster) =>
-        bootstrap?.Clusters.FirstOrDefault(c => c.Name == cluster)?.CircuitBreakers.MaxConnections ?? CircuitBreakerConfig.Default.MaxConnections;
+    /// <summary>Envoy's four threshold lines of one priority, in its order.</summary>
+    private static void AppendThresholds(StringBuilder text, string cluster, string priority, CircuitBreakerConfig thresholds)
+    {
+        Line("max_connections", thresholds.MaxConnections);
+        Line("max_pending_requests", thresholds.MaxPendingRequests);
+        Line("max_requests", thresholds.MaxRequests);
+        Line("max_retries", thresholds.MaxRetries);
+
+        void Line(string name, int value) =>
+            text.Append(cluster).Append("::").Append(priority).Append("::").Append(name).Append("::")
+                .Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void WriteThresholds(Utf8JsonWriter json, string priority, CircuitBreakerConfig thresholds)
+    {
+        json.WriteStartObject();
+        json.WriteString("priority", priority);
+        json.WriteNumber("max_connections", thresholds.MaxConnections);
+        json.WriteNumber("max_pending_requests", thresholds.MaxPendingRequests);
+        json.WriteNumber("max_requests", thresholds.MaxRequests);
+        json.WriteNumber("max_retries", thresholds.MaxRetries);
+        json.WriteEndObject();
+    }
 }

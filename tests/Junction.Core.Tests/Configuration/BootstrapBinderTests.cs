@@ -633,12 +633,35 @@ public sealed class BootstrapBinderTests
         Assert.Equal(new RetryBudgetConfig(20, 3), defaults.RetryBudget);
     }
 
+    [Fact]
+    public void High_priority_thresholds_bind_apart_from_the_default_ones()
+    {
+        var (config, diagnostics) = ConfigAssert.Bind("""
+            static_resources:
+              clusters:
+              - name: both
+                circuit_breakers:
+                  thresholds:
+                  - { priority: HIGH, max_connections: 5, max_pending_requests: 6, max_requests: 7, max_retries: 8, track_remaining: true }
+                  - { max_requests: 1 }
+              - name: defaults
+            """);
+
+        Assert.Empty(diagnostics.Errors);
+        var high = config.Clusters[0].HighPriorityCircuitBreakers;
+        Assert.Equal((5, 6, 7, 8, true), (high.MaxConnections, high.MaxPendingRequests, high.MaxRequests, high.MaxRetries, high.TrackRemaining));
+        Assert.Equal(1, config.Clusters[0].CircuitBreakers.MaxRequests);
+        // Envoy's HIGH defaults are the DEFAULT ones.
+        Assert.Equal(CircuitBreakerConfig.Default, config.Clusters[1].HighPriorityCircuitBreakers);
+    }
+
     [Theory]
-    [InlineData("- priority: HIGH", 6, 19, "thresholds[0].priority", "field 'priority' is not supported: only DEFAULT thresholds are supported")]
+    [InlineData("- priority: LOW", 6, 19, "thresholds[0].priority", "unknown value 'LOW' (expected one of: DEFAULT, HIGH)")]
+    [InlineData("- { priority: HIGH }\n      - { priority: HIGH, max_requests: 2 }", 7, 9, "thresholds[1]", "duplicate thresholds for priority HIGH (first defined at line 6)")]
     [InlineData("- max_requests: -1", 6, 23, "thresholds[0].max_requests", "-1 is out of range [0, 2147483647]")]
     [InlineData("- max_pending_requests: -1", 6, 31, "thresholds[0].max_pending_requests", "-1 is out of range [0, 2147483647]")]
     [InlineData("- max_retries: -1", 6, 22, "thresholds[0].max_retries", "-1 is out of range [0, 2147483647]")]
-    [InlineData("- max_connection_pools: 3", 6, 31, "thresholds[0].max_connection_pools", "field 'max_connection_pools' is not supported: Junction keeps one connection pool per host")]
+    [InlineData("- max_connection_pools: 3", 6, 31, "thresholds[0].max_connection_pools", "field 'max_connection_pools' is not supported: Junction keeps one connection pool per host and priority")]
     [InlineData("- retry_budget: { min_retry_concurrency: 1, budgett_percent: {} }", 6, 51, "thresholds[0].retry_budget.budgett_percent", "unknown field 'budgett_percent'")]
     [InlineData("- max_connections: -1", 6, 26, "thresholds[0].max_connections", "-1 is out of range [0, 2147483647]")]
     [InlineData("- { max_connections: 1 }\n      - { priority: DEFAULT }", 7, 9, "thresholds[1]", "duplicate thresholds for priority DEFAULT (first defined at line 6)")]

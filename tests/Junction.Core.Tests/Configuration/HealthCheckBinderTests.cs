@@ -12,6 +12,39 @@ public sealed class HealthCheckBinderTests
         """;
 
     [Fact]
+    public void IntervalsBindAndDefaultAsInEnvoy()
+    {
+        var clusters = ConfigAssert.BindValid($$"""
+            static_resources:
+              clusters:
+              - name: all
+                health_checks:
+                - timeout: 1s
+                  interval: 2s
+                  no_traffic_interval: 30s
+                  no_traffic_healthy_interval: 40s
+                  unhealthy_interval: 5s
+                  unhealthy_edge_interval: 6s
+                  healthy_edge_interval: 7s
+                  unhealthy_threshold: 1
+                  healthy_threshold: 1
+                  tcp_health_check: {}
+              - name: some
+                health_checks:
+                - { timeout: 1s, interval: 2s, no_traffic_interval: 30s, unhealthy_interval: 5s, unhealthy_threshold: 1, healthy_threshold: 1, tcp_health_check: {} }
+              - name: none
+                health_checks:
+                - { timeout: 1s, interval: 2s, unhealthy_threshold: 1, healthy_threshold: 1, tcp_health_check: {} }
+            """).Clusters;
+        static TimeSpan S(int seconds) => TimeSpan.FromSeconds(seconds);
+
+        Assert.Equal(new HealthCheckIntervals(S(2), S(30), S(40), S(5), S(6), S(7)), clusters[0].HealthCheck!.Intervals);
+        // no_traffic_healthy_interval follows no_traffic_interval, unhealthy_edge_interval unhealthy_interval.
+        Assert.Equal(new HealthCheckIntervals(S(2), S(30), S(30), S(5), S(5), S(2)), clusters[1].HealthCheck!.Intervals);
+        Assert.Equal(new HealthCheckIntervals(S(2), S(60), S(60), S(2), S(2), S(2)), clusters[2].HealthCheck!.Intervals);
+    }
+
+    [Fact]
     public void AnHttpHealthCheckBindsEveryField()
     {
         var config = ConfigAssert.BindValid(Cluster("""

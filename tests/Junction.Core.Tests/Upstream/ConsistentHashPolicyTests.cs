@@ -29,6 +29,53 @@ public sealed class ConsistentHashPolicyTests
     [Theory]
     [InlineData("ring_hash")]
     [InlineData("maglev")]
+    public void ARetryPickSkippingTriedHostsIsStablePerKeyAndSpreadAcrossKeys(string name)
+    {
+        var hosts = new HostSet(NewHosts(4));
+        var policy = LoadBalancingPolicyTests.Create(name);
+        var seconds = new HashSet<UpstreamHost>();
+        for (var i = 0; i < 200; i++)
+        {
+            var first = policy.Pick(hosts, Key(i))!;
+            Assert.True(policy.TryPickSkipping(hosts, Key(i), [first], out var second));
+            Assert.NotNull(second);
+            Assert.NotSame(first, second);
+            // The same key walks to the same second choice every time, and on to a third past both.
+            Assert.True(policy.TryPickSkipping(hosts, Key(i), [first], out var again));
+            Assert.Same(second, again);
+            Assert.True(policy.TryPickSkipping(hosts, Key(i), [first, second!], out var third));
+            Assert.NotSame(first, third);
+            Assert.NotSame(second, third);
+            seconds.Add(second!);
+        }
+        // Second choices follow the key, not one fixed "next" host.
+        Assert.Equal(4, seconds.Count);
+    }
+
+    [Theory]
+    [InlineData("ring_hash")]
+    [InlineData("maglev")]
+    public void ARetryPickWithEveryHostTriedFindsNone(string name)
+    {
+        var list = NewHosts(3);
+        var policy = LoadBalancingPolicyTests.Create(name);
+        Assert.True(policy.TryPickSkipping(new HostSet(list), Key(1), list, out var host));
+        Assert.Null(host);
+    }
+
+    [Theory]
+    [InlineData("round_robin")]
+    [InlineData("random")]
+    [InlineData("least_request")]
+    public void PoliciesWithoutAHashHaveNoOrderToWalk(string name)
+    {
+        var list = NewHosts(3);
+        Assert.False(LoadBalancingPolicyTests.Create(name).TryPickSkipping(new HostSet(list), Key(1), [list[0]], out _));
+    }
+
+    [Theory]
+    [InlineData("ring_hash")]
+    [InlineData("maglev")]
     public void ANewSetWithTheSameHostsMapsKeysTheSameWay(string name)
     {
         // A DNS refresh or health flip builds a new table; it must agree with the old one.

@@ -31,6 +31,7 @@ public sealed class OutlierDetectorTests
     {
         var scope = _stats.Scope("cluster").Scope("c");
         var cluster = new Cluster("c", new RoundRobinPolicy(), TimeSpan.FromSeconds(1), new CircuitBreakers(Junction.Core.Configuration.CircuitBreakerConfig.Default, scope),
+            new CircuitBreakers(Junction.Core.Configuration.CircuitBreakerConfig.Default, scope, Junction.Upstream.RoutingPriority.High),
             new TransportOptions(64 * 1024), new ClusterStats(scope), NullLogger.Instance) { HealthyPanicThreshold = 0 };
         var detector = new OutlierDetector("c", config, new OutlierDetectionStats(scope.Scope("outlier_detection")),
             cluster.OnHostHealthChanged, NullLogger.Instance, _clock, new Random(seed));

@@ -123,7 +123,6 @@ public sealed class RetryPolicyBinderTests
     [Theory]
     [InlineData("hedge_policy")]
     [InlineData("retry_policy_typed_config")]
-    [InlineData("priority")]
     public void RouteFieldsAroundRetriesStayUnsupported(string field) => SingleError($$"""
         virtual_hosts:
         - name: vh
@@ -135,4 +134,31 @@ public sealed class RetryPolicyBinderTests
               cluster: backend
               {{field}}: {}
         """, 9, 9 + field.Length, $"virtual_hosts[0].routes[0].route.{field}", $"field '{field}' is not supported");
+}
+
+/// <summary>A route's <c>priority</c>: which of the cluster's circuit breaker sets its requests use.</summary>
+public sealed class RoutePriorityBinderTests
+{
+    private static string WithPriority(string priority) => $$"""
+        virtual_hosts:
+        - name: vh
+          domains: ["*"]
+          routes:
+          - match:
+              prefix: /
+            route:
+              cluster: backend
+              {{priority}}
+        """;
+
+    [Fact]
+    public void HighBindsAndDefaultIsTheDefault()
+    {
+        Assert.Equal(Junction.Upstream.RoutingPriority.High, BindValid(WithPriority("priority: HIGH")).VirtualHosts[0].Routes[0].Route!.Priority);
+        Assert.Equal(Junction.Upstream.RoutingPriority.Default, BindValid(WithPriority("timeout: 1s")).VirtualHosts[0].Routes[0].Route!.Priority);
+    }
+
+    [Fact]
+    public void AnUnknownPriorityIsRefusedAtItsNode() => SingleError(WithPriority("priority: URGENT"), 9, 17,
+        "virtual_hosts[0].routes[0].route.priority", "unknown value 'URGENT' (expected one of: DEFAULT, HIGH)");
 }

@@ -119,6 +119,12 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         var host = $"backend::{Junction.Echo.EndPoint}::";
         var lines = reply.Body.TrimEnd('\n').Split('\n');
         Assert.Contains($"backend::default_priority::max_connections::{AdminYaml.MaxConnections}", lines);
+        Assert.Contains("backend::default_priority::max_retries::3", lines);
+        // HIGH thresholds are not configured there: Envoy's defaults, listed after DEFAULT's as Envoy does.
+        Assert.Contains("backend::high_priority::max_connections::1024", lines);
+        Assert.Contains("backend::high_priority::max_pending_requests::1024", lines);
+        Assert.Contains("backend::high_priority::max_requests::1024", lines);
+        Assert.Contains("backend::high_priority::max_retries::3", lines);
         Assert.Contains("backend::added_via_api::false", lines);
         Assert.Contains(host + "cx_active::0", lines);
         Assert.Contains(host + "weight::3", lines);

@@ -102,6 +102,7 @@ public sealed class HealthCheckTests
                 health_checks:
                 - timeout: 0.2s
                   interval: 0.05s
+                  no_traffic_interval: 0.05s
                   unhealthy_threshold: 3
                   healthy_threshold: 2
                   tcp_health_check: { send: { text: "70696e67" }, receive: [{ text: "706f" }, { text: "6e67" }] }
@@ -137,6 +138,44 @@ public sealed class HealthCheckTests
         await using var proxy = await InProcessProxy.StartAsync(UpstreamYaml.Http([refused, b.EndPoint], cluster));
         Assert.Equal(1, proxy.Gauge("cluster.web.health_check.healthy"));
         Assert.True(proxy.Counter("cluster.web.health_check.network_failure") >= 1);
+    }
+
+    [Fact]
+    public async Task AClusterWithoutTrafficIsProbedAtNoTrafficIntervalUntilItsFirstRequest()
+    {
+        await using var quiet = await KestrelUpstream.StartAsync("quiet");
+        await using var clock = await KestrelUpstream.StartAsync("clock");
+        // "web" keeps Envoy's default no_traffic_interval (60 s) with a 50 ms interval. "clock" is probed every
+        // 50 ms whatever happens: its probe count shows time passing, so the test never sleeps.
+        var web = "    health_checks:\n" +
+            "    - { timeout: 1s, interval: 0.05s, unhealthy_threshold: 2, healthy_threshold: 2, http_health_check: { path: /health } }\n";
+        var yaml = UpstreamYaml.Http([quiet.EndPoint], web) + $$"""
+              - name: clock
+                connect_timeout: 1s
+                health_checks:
+                - { timeout: 1s, interval: 0.05s, no_traffic_interval: 0.05s, unhealthy_threshold: 2, healthy_threshold: 2, http_health_check: { path: /health } }
+                load_assignment:
+                  cluster_name: clock
+                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: {{clock.Port}} } } } }] }]
+
+            """;
+        await using var proxy = await InProcessProxy.StartAsync(yaml);
+
+        // Warm-up waited for the first probe of each host.
+        Assert.Equal(1, quiet.HealthRequests);
+        await Eventually.AssertAsync(() => clock.HealthRequests >= 20, "20 probes of the clock cluster (at least a second)", TimeSpan.FromSeconds(30));
+        // web's second probe is a minute after its first; the margin of one covers nothing but a minute-long stall.
+        Assert.True(quiet.HealthRequests <= 2, $"web was probed {quiet.HealthRequests} times before any traffic");
+        Assert.True(proxy.Counter("cluster.web.health_check.attempt") <= 2);
+
+        using var client = ClientFor(proxy);
+        using (var response = await client.GetAsync("/first"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        // The first connection switched web to its 50 ms interval at once, not a minute later.
+        var before = quiet.HealthRequests;
+        await Eventually.AssertAsync(() => quiet.HealthRequests >= before + 5, "five more probes of web once it had traffic");
     }
 
     /// <summary>Answers "pong" in two writes to every "ping", unless silenced (then it reads and says nothing).</summary>

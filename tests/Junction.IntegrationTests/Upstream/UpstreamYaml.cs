@@ -50,12 +50,16 @@ internal static class UpstreamYaml
         return yaml.ToString();
     }
 
-    /// <summary>An HTTP health check of <c>/health</c> every 50 ms (block YAML at cluster-field indent).</summary>
+    /// <summary>
+    /// An HTTP health check of <c>/health</c> every 50 ms, with or without traffic (<c>no_traffic_interval</c>
+    /// too, so that tests can flip health before sending a request), as block YAML at cluster-field indent.
+    /// </summary>
     public static string HttpHealthCheck(int unhealthyThreshold = 2, int healthyThreshold = 2) =>
         "    health_checks:\n" +
         "    - timeout: 1s\n" +
         "      interval: 0.05s\n" +
         "      interval_jitter: 0.01s\n" +
+        "      no_traffic_interval: 0.05s\n" +
         $"      unhealthy_threshold: {unhealthyThreshold}\n" +
         $"      healthy_threshold: {healthyThreshold}\n" +
         "      http_health_check: { path: /health, expected_statuses: [{ start: 200, end: 300 }] }\n";

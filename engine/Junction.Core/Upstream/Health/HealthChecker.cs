@@ -6,7 +6,8 @@ namespace Junction.Core.Upstream.Health;
 /// <summary>
 /// A cluster's active health checker: one <see cref="HostHealthSession"/> per host, each on its own
 /// timer. Follows the cluster's host set: DNS adding a host starts a session for it, removing one stops
-/// its session.
+/// its session. Knows whether the cluster has had traffic (its first upstream connection, as Envoy's
+/// <c>upstream_cx_total</c> being used), which moves probes from the no-traffic intervals to the regular ones.
 /// </summary>
 internal sealed class HealthChecker : IAsyncDisposable
 {
@@ -16,6 +17,9 @@ internal sealed class HealthChecker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<UpstreamHost, HostHealthSession> _sessions = new(ReferenceEqualityComparer.Instance);
+    // Cancelled once the cluster has had traffic: sessions waiting out a no-traffic interval wake up.
+    private readonly CancellationTokenSource _traffic = new();
+    private int _trafficSeen;
     private bool _started;
     private bool _stopped;
 
@@ -26,6 +30,21 @@ internal sealed class HealthChecker : IAsyncDisposable
         _probe = probe;
         Stats = stats;
         _logger = logger;
+        // The stats outlive a reload: a cluster that carried traffic before it was reloaded has had traffic.
+        if (cluster.Stats.ConnectionsTotal.Value > 0) OnTraffic();
+    }
+
+    /// <summary>True once the cluster has had traffic.</summary>
+    public bool HadTraffic => Volatile.Read(ref _trafficSeen) == 1;
+
+    /// <summary>
+    /// Called by the cluster for each upstream connection it opens; only the first does anything. The
+    /// sessions are woken from the thread pool, never on the caller's (a request's) thread.
+    /// </summary>
+    public void OnTraffic()
+    {
+        if (Volatile.Read(ref _trafficSeen) == 1 || Interlocked.Exchange(ref _trafficSeen, 1) == 1) return;
+        ThreadPool.UnsafeQueueUserWorkItem(static traffic => traffic.Cancel(), _traffic, preferLocal: false);
     }
 
     public HealthCheckStats Stats { get; }
@@ -79,7 +98,7 @@ internal sealed class HealthChecker : IAsyncDisposable
         foreach (var host in hosts.Hosts)
         {
             if (_sessions.ContainsKey(host)) continue;
-            var session = new HostHealthSession(host, _config, _probe, Stats, _cluster.OnHostHealthChanged, _logger);
+            var session = new HostHealthSession(host, _config, _probe, Stats, _cluster.OnHostHealthChanged, _logger, _traffic.Token);
             _sessions.Add(host, session);
             session.Start();
         }

@@ -286,6 +286,7 @@ internal sealed partial class Http2ServerStream
     {
         _idleTimer?.Dispose();
         _retry?.End();
+        _kept?.End();
         ReleaseRequestPlace();
         Http1ServerConnection.ReportUpstreamOutcome(_host, info);
         Provider.Stats.RequestsActive.Decrement();

@@ -48,6 +48,8 @@ internal enum RetryStep : byte
 internal sealed partial class Http2ServerStream
 {
     private RetryState? _retry;
+    // The request body kept for a retry (bare, without framing: each attempt frames it for its protocol).
+    private KeptRequestBody? _kept;
     private bool _routed;
     // The whole request (head, body, trailers) is in hand: in the retry buffer, or nothing more to send.
     private volatile bool _requestKept;
@@ -55,7 +57,7 @@ internal sealed partial class Http2ServerStream
     private volatile bool _requestComplete;
 
     /// <summary>The retry state when a retry may still be decided now: the request can be sent again.</summary>
-    private RetryState? ActiveRetry => _retry is { Abandoned: false } retry && _requestKept ? retry : null;
+    private RetryState? ActiveRetry => _retry is { } retry && _kept is not { Abandoned: true } && _requestKept ? retry : null;
 
     private async Task RunRequestSideAsync()
     {
@@ -167,20 +169,26 @@ internal sealed partial class Http2ServerStream
     private void BeginRetries(IUpstreamCluster cluster, bool hasBody, long contentLength)
     {
         if (Route.Retry is null && Request.Head.Find("x-envoy-retry-on"u8) < 0) return;
-        var limit = Provider.Filters.BufferLimit;
         var retry = _retry ?? new RetryState();
-        if (!retry.Begin(Route.Retry, Request.Head, cluster, hasBody, limit))
+        if (!retry.Begin(Route.Retry, Request.Head, cluster))
         {
             _retry = null;
             return;
         }
         _retry = retry;
-        if (contentLength > limit)
+        if (hasBody && _kept is null)
         {
-            // Known too long to keep: it streams, once.
-            retry.Abandon();
-            _stats!.RetryAbandoned.Increment();
+            var limit = Provider.Filters.BufferLimit;
+            _kept = new KeptRequestBody();
+            _kept.Begin(limit);
+            if (contentLength > limit)
+            {
+                // Known too long to keep: it streams, once.
+                _kept.Abandon();
+                _stats!.RetryAbandoned.Increment();
+            }
         }
+        retry.Body = _kept;
         if (Provider.GenerateRequestId && Request.Head.Find("x-request-id"u8) < 0)
         {
             // Every attempt must carry the same id, so it is made once, on the request itself.
@@ -254,7 +262,7 @@ internal sealed partial class Http2ServerStream
     {
         if (cluster.HttpOptions.Http2 is { } http2)
         {
-            var (stream, result) = await Http2ClientPool.For(host).AcquireStreamAsync(cluster, host, http2, Provider.Limits.MaxHeaderBytes, Aborted).ConfigureAwait(false);
+            var (stream, result) = await Http2ClientPool.For(cluster, host).AcquireStreamAsync(cluster, host, http2, Provider.Limits.MaxHeaderBytes, Aborted).ConfigureAwait(false);
             return stream is null ? (null, result.Failure) : (new Http2StreamAttempt(host, stream), UpstreamFailure.None);
         }
         var pool = Http1ConnectionPool.For(cluster, host, Provider.Limits);
@@ -262,16 +270,14 @@ internal sealed partial class Http2ServerStream
         return connection is null ? (null, outcome.Failure) : (new Http1StreamAttempt(host, pool, connection), UpstreamFailure.None);
     }
 
-    /// <summary>The cluster's pick; for a retry with previous_hosts, picks again while the pick was tried already.</summary>
+    /// <summary>
+    /// The cluster's pick; for a retry with previous_hosts, a host not tried yet: along the hash ring (or
+    /// Maglev table) for a hashed request, else another draw.
+    /// </summary>
     private IUpstreamHost? ChooseHost(IUpstreamCluster cluster)
     {
-        var host = cluster.ChooseHost(Route.Hash);
-        if (_retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return host;
-        for (var i = 0L; host is not null && !retry.Accepts(host) && i < retry.HostSelectionRetryMaxAttempts; i++)
-        {
-            host = cluster.ChooseHost(hash: null);
-        }
-        return host;
+        if (_retry is not { Attempts: > 0, AvoidPreviousHosts: true } retry) return cluster.ChooseHost(Route.Hash);
+        return cluster.ChooseHostAvoiding(Route.Hash, retry.TriedHosts, retry.HostSelectionRetryMaxAttempts);
     }
 
     private async ValueTask SendHeadAsync(StreamAttempt attempt, long contentLength, bool hasBody)
@@ -290,7 +296,7 @@ internal sealed partial class Http2ServerStream
     /// <summary>A retry: the head again, then the kept body and trailers.</summary>
     private async ValueTask SendKeptRequestAsync(StreamAttempt attempt)
     {
-        var body = _retry!.Replay.Written;
+        var body = _kept is { } kept ? kept.Bytes.Written : ReadOnlyMemory<byte>.Empty;
         var trailers = TrailersToSend;
         var hasBody = body.Length > 0 || trailers is not null;
         // With trailers to send, an HTTP/1.1 upstream needs chunked framing to carry them.
@@ -311,7 +317,7 @@ internal sealed partial class Http2ServerStream
     /// <summary>Body bytes for the upstream: kept while a retry may need them, then sent on the current attempt.</summary>
     private async ValueTask SendBodyUpAsync(ReadOnlySequence<byte> data, bool endStream)
     {
-        if (_retry is { Buffering: true } retry && retry.Keep(data)) _stats!.RetryAbandoned.Increment();
+        if (_kept is { Keeping: true } kept && kept.Keep(data)) _stats!.RetryAbandoned.Increment();
         if (endStream) _requestKept = true;
         if (_attempt is { SendFailed: false } attempt)
         {

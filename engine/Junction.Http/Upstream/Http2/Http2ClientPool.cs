@@ -10,7 +10,9 @@ namespace Junction.Http.Upstream.Http2;
 /// </summary>
 internal sealed class Http2ClientPool
 {
+    // Per host and priority, as the HTTP/1.1 pools: a HIGH request's connections count against HIGH max_connections.
     private static readonly ConditionalWeakTable<IUpstreamHost, Http2ClientPool> s_pools = new();
+    private static readonly ConditionalWeakTable<IUpstreamHost, Http2ClientPool> s_highPriorityPools = new();
 
     private readonly List<Http2ClientConnection> _connections = [];
     private readonly Lock _lock = new();
@@ -21,7 +23,9 @@ internal sealed class Http2ClientPool
     private Timer? _idleSweep;
     private TimeSpan _idleTimeout;
 
-    public static Http2ClientPool For(IUpstreamHost host) => s_pools.GetValue(host, static _ => new Http2ClientPool());
+    /// <summary>The pool of <paramref name="host"/> for requests of <paramref name="cluster"/>'s priority.</summary>
+    public static Http2ClientPool For(IUpstreamCluster cluster, IUpstreamHost host) =>
+        (cluster.Priority == RoutingPriority.High ? s_highPriorityPools : s_pools).GetValue(host, static _ => new Http2ClientPool());
 
     /// <summary>A stream on a connection to <paramref name="host"/>, or the reason there is none.</summary>
     public async ValueTask<(Http2ClientStream? Stream, UpstreamConnectResult Result)> AcquireStreamAsync(
