@@ -477,7 +477,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
         if (exchange.Http2Upstream is not null)
         {
             if (!await SendBodyToHttp2Async(exchange, body, endOfStream, trailers: null).ConfigureAwait(false)) return false;
-            if (endOfStream) exchange.RequestComplete = true;
+            if (endOfStream) CompleteRequest(exchange);
             return true;
         }
         var upstream = exchange.Upstream!.Output;
@@ -516,7 +516,7 @@ internal sealed partial class Http1ServerConnection : IHttpFilterChainSink
             var none = _http2Piece ??= new HttpBody();
             none.Clear();
             if (!await SendBodyToHttp2Async(exchange, none, complete: true, Http2RequestTrailers(exchange)).ConfigureAwait(false)) return false;
-            exchange.RequestComplete = true;
+            CompleteRequest(exchange);
             return true;
         }
         var upstream = exchange.Upstream!.Output;

@@ -49,6 +49,7 @@ internal sealed partial class Http1ServerConnection
         exchange.BodyRemaining = exchange.RequestFraming.Kind == Http1BodyKind.ContentLength ? exchange.RequestFraming.ContentLength : 0;
         _http2RequestTrailers ??= new MessageHead();
         _http2RequestTrailers.Reset();
+        if (exchange.Route.Mirrors is not null) MirrorRequest(exchange);
         return true;
     }
 
@@ -82,7 +83,7 @@ internal sealed partial class Http1ServerConnection
         MarkActivity();
         if (complete)
         {
-            exchange.RequestComplete = true;
+            CompleteRequest(exchange);
             await RelayHttp2ResponseAsync(exchange).ConfigureAwait(false);
         }
         else if (endOfStream)

@@ -13,28 +13,58 @@ internal sealed partial class Http1ServerConnection
     /// bytes are kept on the way (<see cref="KeptRequestBody"/>, shared with retries, bounded by the
     /// listener's buffer limit) and <see cref="SendPendingShadows"/> sends head and body together. The
     /// shadows go out on the thread pool (<see cref="RequestMirror"/>), so they never slow the primary.
+    /// A mirror cluster that speaks HTTP/2 gets a stream; it needs the bare body, so a chunked body kept
+    /// with its framing is not mirrored to it (nor, the other way round, a chunked body kept bare for an
+    /// HTTP/2 primary to an HTTP/1.1 mirror).
     /// </summary>
     private void MirrorRequest(Exchange exchange)
     {
         ref var route = ref exchange.Route;
         if (route.Mirrors is not { } mirrors || exchange.IsUpgrade) return;
-        var hasBody = exchange.UpstreamFraming.Kind != Http1BodyKind.None;
+        var framing = exchange.UpstreamFraming;
+        var hasBody = framing.Kind != Http1BodyKind.None;
+        // What the kept body holds: what went to the primary, framed as its head says for an HTTP/1.1
+        // primary, the bare body for an HTTP/2 one. Content-Length framing adds no bytes, so then it is both.
+        var primaryIsHttp2 = exchange.Http2Upstream is not null;
+        var keptIsBare = primaryIsHttp2 || framing.Kind == Http1BodyKind.ContentLength;
+        var keptMatchesHead = !primaryIsHttp2 || framing.Kind == Http1BodyKind.ContentLength;
         foreach (var mirror in mirrors)
         {
             if (mirror.Cluster is not { } cluster || !mirror.Sample()) continue;
             var shadow = route;
-            if (mirror.AppendShadowSuffix && ShadowHost(route.RewrittenHost) is { } host) shadow.RewrittenHost = host;
-            var head = new ArrayBufferWriter<byte>(512);
-            UpstreamRequestHead.Write(head, _request, ref shadow, provider, Connection.RemoteEndPoint, exchange.UpstreamFraming, isUpgrade: false, "http"u8);
+            if (mirror.AppendShadowSuffix && RequestMirror.ShadowHost(_request, route.RewrittenHost) is { } host) shadow.RewrittenHost = host;
             var stats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
+            var timeout = route.Timeout;
+            Action<ReadOnlyMemory<byte>> send;
+            if (cluster.HttpOptions.Http2 is { } http2)
+            {
+                // An HTTP/2 shadow needs the bare body, and a head of its own: this connection's is reused.
+                if (hasBody && !keptIsBare) continue;
+                var head = MessageHead.CopyRequest(_request);
+                var remote = Connection.RemoteEndPoint;
+                send = body => RequestMirror.SendHttp2(cluster, http2, head, shadow, provider, remote, body.ToArray(), timeout, stats);
+            }
+            else
+            {
+                if (hasBody && !keptMatchesHead) continue;
+                var head = new ArrayBufferWriter<byte>(512);
+                UpstreamRequestHead.Write(head, _request, ref shadow, provider, Connection.RemoteEndPoint, framing, isUpgrade: false, "http"u8);
+                send = body =>
+                {
+                    var request = new byte[head.WrittenCount + body.Length];
+                    head.WrittenSpan.CopyTo(request);
+                    body.Span.CopyTo(request.AsSpan(head.WrittenCount));
+                    RequestMirror.Send(cluster, request, timeout, stats);
+                };
+            }
             if (!hasBody)
             {
-                RequestMirror.Send(cluster, head.WrittenSpan.ToArray(), route.Timeout, stats);
+                send(ReadOnlyMemory<byte>.Empty);
                 continue;
             }
             // Too long to keep (counted once, as retry_or_shadow_abandoned): this request is not mirrored.
             if (KeepRequestBody(exchange) is not { Abandoned: false }) return;
-            (exchange.PendingShadows ??= new List<PendingShadow>(1)).Add(new PendingShadow(cluster, head, route.Timeout, stats));
+            (exchange.PendingShadows ??= new List<PendingShadow>(1)).Add(new PendingShadow(send));
         }
     }
 
@@ -45,18 +75,10 @@ internal sealed partial class Http1ServerConnection
     private static void SendPendingShadows(Exchange exchange)
     {
         if (exchange.PendingShadows is not { Count: > 0 } shadows) return;
+        // Each send copies the body: the kept one goes back to the pool when the exchange ends.
         if (exchange.KeptBody is { Abandoned: false } kept)
         {
-            var body = kept.Bytes.Written.Span;
-            foreach (var shadow in shadows)
-            {
-                var head = shadow.Head.WrittenSpan;
-                // A copy: the kept body goes back to the pool when the exchange ends, the shadow may still be sending.
-                var request = new byte[head.Length + body.Length];
-                head.CopyTo(request);
-                body.CopyTo(request.AsSpan(head.Length));
-                RequestMirror.Send(shadow.Cluster, request, shadow.Timeout, shadow.Stats);
-            }
+            foreach (var shadow in shadows) shadow.Send(kept.Bytes.Written);
         }
         shadows.Clear();
     }
@@ -66,31 +88,5 @@ internal sealed partial class Http1ServerConnection
     {
         exchange.RequestComplete = true;
         SendPendingShadows(exchange);
-    }
-
-    /// <summary>Envoy's shadow Host: <c>name-shadow</c>, or <c>name-shadow:port</c>; null when the request has no Host.</summary>
-    private byte[]? ShadowHost(byte[]? rewritten)
-    {
-        ReadOnlySpan<byte> host;
-        if (rewritten is not null)
-        {
-            host = rewritten;
-        }
-        else
-        {
-            var index = _request.Find(KnownHeader.Host);
-            if (index < 0) return null;
-            host = _request.Value(index);
-        }
-        // A port follows the last colon, unless that colon is inside an IPv6 literal's brackets.
-        var colon = host.LastIndexOf((byte)':');
-        if (colon >= 0 && host.LastIndexOf((byte)']') > colon) colon = -1;
-        var name = colon < 0 ? host : host[..colon];
-        var port = colon < 0 ? default : host[colon..];
-        var result = new byte[name.Length + 7 + port.Length];
-        name.CopyTo(result);
-        "-shadow"u8.CopyTo(result.AsSpan(name.Length));
-        port.CopyTo(result.AsSpan(name.Length + 7));
-        return result;
     }
 }

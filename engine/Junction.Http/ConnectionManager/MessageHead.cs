@@ -182,6 +182,18 @@ internal sealed class MessageHead : IDisposable
         WantsClose = version == Http1Version.Http10;
     }
 
+    /// <summary>A private copy of a request head (its line and the fields not dropped), for work that outlives the original.</summary>
+    public static MessageHead CopyRequest(MessageHead source)
+    {
+        var copy = new MessageHead();
+        copy.SetRequestLine(source.Method, source.MethodBytes, source.Target, source.Version);
+        for (var i = 0; i < source.FieldCount; i++)
+        {
+            if (!source.Field(i).Dropped) copy.AddField(source.Name(i), source.Value(i));
+        }
+        return copy;
+    }
+
     public void SetStatusLine(Http1Version version, int statusCode, ReadOnlySpan<byte> reason)
     {
         Version = version;

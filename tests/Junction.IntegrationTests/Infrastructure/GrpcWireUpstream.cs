@@ -27,8 +27,13 @@ internal sealed class GrpcWireUpstream : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; private set; } = null!;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, string Sha256, string Host)> _bodies = new();
+
     /// <summary>How many attempts <c>/flaky/{key}</c> saw.</summary>
     public int Attempts(string key) => _attempts.GetValueOrDefault(key);
+
+    /// <summary>The last body <c>/flaky/{key}</c> got (its length and SHA-256) and the Host (:authority) it came with.</summary>
+    public (long Length, string Sha256, string Host) LastBody(string key) => _bodies.GetValueOrDefault(key);
 
     public static async Task<GrpcWireUpstream> StartAsync()
     {
@@ -125,13 +130,15 @@ internal sealed class GrpcWireUpstream : IAsyncDisposable
                 sha.AppendData(buffer, 0, read);
                 total += read;
             }
+            var hash = Convert.ToHexString(sha.GetHashAndReset());
+            upstream._bodies[key] = (total, hash, context.Request.Headers.Host.ToString());
             if (attempt <= fails && context.Request.Query["reset"] == "1")
             {
                 context.Abort();
                 return;
             }
             context.Response.StatusCode = attempt <= fails ? 503 : 200;
-            await context.Response.WriteAsync($"attempt {attempt} {total} {Convert.ToHexString(sha.GetHashAndReset())}");
+            await context.Response.WriteAsync($"attempt {attempt} {total} {hash}");
         });
 
         await app.StartAsync();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Junction.AccessLog;
+using Junction.Http.Http1;
 using Junction.Http.Upstream;
 using Junction.Http.Upstream.Http2;
 using Junction.Upstream;
@@ -48,6 +49,8 @@ internal enum RetryStep : byte
 internal sealed partial class Http2ServerStream
 {
     private RetryState? _retry;
+    // Shadows (route mirrors) waiting for the whole request body.
+    private List<Action<ReadOnlyMemory<byte>>>? _shadows;
     // The request body kept for a retry (bare, without framing: each attempt frames it for its protocol).
     private KeptRequestBody? _kept;
     private bool _routed;
@@ -155,6 +158,7 @@ internal sealed partial class Http2ServerStream
             var opening = await OpenAttemptAsync(cluster, firstTry: true, contentLength, hasBody).ConfigureAwait(false);
             if (opening == AttemptOpening.Fallback) continue;
             if (opening == AttemptOpening.Failed) return false;
+            PrepareShadows(hasBody, contentLength);
             if (!hasBody)
             {
                 _requestKept = true;
@@ -196,6 +200,67 @@ internal sealed partial class Http2ServerStream
             Guid.NewGuid().TryFormat(id, out _);
             Request.Head.AddField("x-request-id"u8, id);
         }
+    }
+
+    /// <summary>
+    /// The route's mirrors (request_mirror_policies) its runtime_fraction selects get a shadow of the
+    /// request, Host suffixed <c>-shadow</c>: at once without a body, else once the whole body is kept
+    /// (<see cref="SendShadows"/>, sharing the retry's buffer and its limit). A shadow goes to an
+    /// HTTP/1.1 mirror with a Content-Length (trailers are not mirrored), to an HTTP/2 one as a stream.
+    /// </summary>
+    private void PrepareShadows(bool hasBody, long contentLength)
+    {
+        if (Route.Mirrors is not { } mirrors) return;
+        var head = Request.Head;
+        var remote = _connection.Connection.RemoteEndPoint;
+        var provider = Provider;
+        foreach (var mirror in mirrors)
+        {
+            if (mirror.Cluster is not { } cluster || !mirror.Sample()) continue;
+            var shadow = Route;
+            if (mirror.AppendShadowSuffix && RequestMirror.ShadowHost(head, Route.RewrittenHost) is { } host) shadow.RewrittenHost = host;
+            var stats = UpstreamRequestStats.For(cluster, provider.Stats.Root);
+            var timeout = Route.Timeout;
+            Action<ReadOnlyMemory<byte>> send = cluster.HttpOptions.Http2 is { } http2
+                ? body => RequestMirror.SendHttp2(cluster, http2, head, shadow, provider, remote, body.ToArray(), timeout, stats)
+                : body =>
+                {
+                    var request = new ArrayBufferWriter<byte>(512 + body.Length);
+                    var framing = hasBody ? Http1BodyFraming.OfLength(body.Length) : Http1BodyFraming.None;
+                    UpstreamRequestHead.Write(request, head, ref shadow, provider, remote, framing, isUpgrade: false, "http"u8);
+                    request.Write(body.Span);
+                    RequestMirror.Send(cluster, request.WrittenSpan.ToArray(), timeout, stats);
+                };
+            (_shadows ??= new List<Action<ReadOnlyMemory<byte>>>(1)).Add(send);
+        }
+        if (_shadows is null) return;
+        if (!hasBody)
+        {
+            SendShadows();
+            return;
+        }
+        if (_kept is not null) return;
+        var limit = Provider.Filters.BufferLimit;
+        _kept = new KeptRequestBody();
+        _kept.Begin(limit);
+        if (contentLength > limit)
+        {
+            // Known too long to keep (counted once, as retry_or_shadow_abandoned): it is not mirrored.
+            _kept.Abandon();
+            _stats!.RetryAbandoned.Increment();
+        }
+    }
+
+    /// <summary>The whole request is kept: each waiting shadow goes out with its own copy of the body, unless it outgrew the limit.</summary>
+    private void SendShadows()
+    {
+        if (_shadows is not { Count: > 0 } shadows) return;
+        if (_kept is not { Abandoned: true })
+        {
+            var body = _kept is { } kept ? kept.Bytes.Written : ReadOnlyMemory<byte>.Empty;
+            foreach (var send in shadows) send(body);
+        }
+        shadows.Clear();
     }
 
     /// <summary>
@@ -318,7 +383,11 @@ internal sealed partial class Http2ServerStream
     private async ValueTask SendBodyUpAsync(ReadOnlySequence<byte> data, bool endStream)
     {
         if (_kept is { Keeping: true } kept && kept.Keep(data)) _stats!.RetryAbandoned.Increment();
-        if (endStream) _requestKept = true;
+        if (endStream)
+        {
+            _requestKept = true;
+            SendShadows();
+        }
         if (_attempt is { SendFailed: false } attempt)
         {
             try
@@ -337,6 +406,7 @@ internal sealed partial class Http2ServerStream
     private async ValueTask SendTrailersUpAsync(MessageHead trailers)
     {
         _requestKept = true;
+        SendShadows();
         if (_attempt is { SendFailed: false } attempt)
         {
             try
