@@ -18,7 +18,7 @@ namespace Junction.Http.ConnectionManager;
 /// </summary>
 /// <remarks>
 /// Filters and retries work as with HTTP/1.1 clusters, with one difference in what is kept for a retry:
-/// the body itself (<see cref="RetryState.Keep"/>), not its HTTP/1.1 framing, since each attempt frames
+/// the body itself (<see cref="KeptRequestBody.Keep"/>), not its HTTP/1.1 framing, since each attempt frames
 /// it as DATA. A stream that fails while the body is still going up is not retried (it is on HTTP/1.1
 /// clusters only when the connection fails before the response).
 /// </remarks>

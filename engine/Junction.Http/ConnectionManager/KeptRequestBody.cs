@@ -7,8 +7,9 @@ namespace Junction.Http.ConnectionManager;
 /// or a shadow request (a mirror) is to get a copy once it is complete: one buffer serves both. Bounded by
 /// the listener's <c>per_connection_buffer_limit_bytes</c>; past it the bytes are dropped, the request
 /// streams on, and neither a retry nor a shadow can happen any more (<see cref="Abandoned"/>, counted by
-/// the caller as <c>retry_or_shadow_abandoned</c>). One object per connection, begun per request; used only
-/// by the connection's data path, never concurrently.
+/// the caller as <c>retry_or_shadow_abandoned</c>). An HTTP/1.1 connection has one, begun per request,
+/// and keeps the body framed as it went; an HTTP/2 stream (or a request to an HTTP/2 cluster) keeps the
+/// bare body (<see cref="Keep"/>), which each attempt frames anew. Written by one task at a time.
 /// </summary>
 internal sealed class KeptRequestBody
 {

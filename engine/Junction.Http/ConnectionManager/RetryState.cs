@@ -76,6 +76,8 @@ internal sealed class RetryState
     /// </summary>
     public bool Begin(RetryPolicy? policy, MessageHead request, IUpstreamCluster cluster)
     {
+        // A place still held (begun again for a fallback cluster) belongs to the cluster it was taken from.
+        ReleaseRetrySlot();
         _policy = policy ?? RetryPolicy.HeaderOnly;
         _cluster = cluster;
         _retryOn = _policy.RetryOn;

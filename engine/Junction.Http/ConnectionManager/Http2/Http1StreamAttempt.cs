@@ -13,8 +13,18 @@ namespace Junction.Http.ConnectionManager.Http2;
 /// Content-Length framing when its length is known, chunked (with the trailers) when not; the response
 /// is read by its HTTP/1.1 framing and handed on in pieces, de-chunked.
 /// </summary>
-internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool pool, Http1UpstreamConnection connection) : StreamAttempt(host)
+/// <remarks>
+/// The request side writes the body while the response side may give the attempt up: writes into the
+/// connection's output and its release to the pool are kept apart (<see cref="_gate"/>), since a pipe
+/// writer must not be written while it is completed and its memory returned.
+/// </remarks>
+internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool pool, Http1UpstreamConnection connection, CancellationToken exchange)
+    : StreamAttempt(host, exchange)
 {
+    private readonly Lock _gate = new();
+    private int _writers;
+    private bool _abandoned;
+    private TaskCompletionSource? _writersGone;
     private Http1BodyFraming _requestFraming;
     private Http1BodyFraming _responseFraming;
     private long _responseRemaining;
@@ -36,6 +46,7 @@ internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool
     public override ValueTask SendHeadAsync(MessageHead request, ref RouteOutcome route, HttpConnectionManagerProvider provider, EndPoint? remote, long contentLength, bool hasBody)
     {
         _requestFraming = contentLength >= 0 ? Http1BodyFraming.OfLength(contentLength) : hasBody ? Http1BodyFraming.Chunked : Http1BodyFraming.None;
+        BeginWrite();
         UpstreamRequestHead.Write(Output, request, ref route, provider, remote, _requestFraming, isUpgrade: false, "http"u8);
         connection.Requests++;
         return FlushAsync();
@@ -44,6 +55,7 @@ internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool
     public override ValueTask SendBodyAsync(ReadOnlySequence<byte> data, bool endStream)
     {
         var chunked = _requestFraming.Kind == Http1BodyKind.Chunked;
+        BeginWrite();
         Output.WriteBodyPiece(data, chunked);
         if (endStream && chunked) Output.Write("0\r\n\r\n"u8);
         return FlushAsync();
@@ -51,6 +63,7 @@ internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool
 
     public override ValueTask SendTrailersAsync(MessageHead trailers)
     {
+        BeginWrite();
         // Content-Length framing has no place for trailers: HTTP/1.1 then drops them (RFC 9110 §6.5.1).
         if (_requestFraming.Kind == Http1BodyKind.Chunked)
         {
@@ -66,10 +79,30 @@ internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool
         return FlushAsync();
     }
 
+    /// <summary>A write starts (it ends with <see cref="FlushAsync"/>); refused once the attempt was given up.</summary>
+    private void BeginWrite()
+    {
+        lock (_gate)
+        {
+            if (_abandoned) throw new IOException("the attempt was given up");
+            _writers++;
+        }
+    }
+
     private async ValueTask FlushAsync()
     {
-        var flush = await Output.FlushAsync(Dropped).ConfigureAwait(false);
-        if (flush.IsCompleted) throw new IOException("the upstream stopped reading the request");
+        try
+        {
+            var flush = await Output.FlushAsync(Dropped).ConfigureAwait(false);
+            if (flush.IsCompleted) throw new IOException("the upstream stopped reading the request");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (--_writers == 0) _writersGone?.TrySetResult();
+            }
+        }
     }
 
     public override async ValueTask<bool> ReadHeadAsync(CancellationToken token)
@@ -165,7 +198,18 @@ internal sealed class Http1StreamAttempt(IUpstreamHost host, Http1ConnectionPool
         return ReleaseAsync(reusable);
     }
 
-    protected override ValueTask AbandonAsync() => ReleaseAsync(reusable: false);
+    protected override async ValueTask AbandonAsync()
+    {
+        Task? writing = null;
+        lock (_gate)
+        {
+            _abandoned = true;
+            if (_writers > 0) writing = (_writersGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        // A write under way ends soon: its flush sees the attempt dropped (Dropped was cancelled first).
+        if (writing is not null) await writing.ConfigureAwait(false);
+        await ReleaseAsync(reusable: false).ConfigureAwait(false);
+    }
 
     private async ValueTask ReleaseAsync(bool reusable)
     {

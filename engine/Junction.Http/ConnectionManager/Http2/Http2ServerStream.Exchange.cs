@@ -40,6 +40,11 @@ internal sealed partial class Http2ServerStream
     private CancellationTokenSource? _exchange;
     // Stops the request side once the response is complete and the request body is no longer wanted.
     private CancellationTokenSource? _requestStop;
+    // The attempt whose response was relayed whole, given back once the stream has ended (its response
+    // head is read by the access log and outlier detection until then, and a reused connection rewrites it).
+    private StreamAttempt? _finished;
+    private bool _finishedReusable;
+    private volatile bool _resetSent;
     private int _replyStatus;
     private ReadOnlyMemory<byte>? _replyBody;
     private string? _replyLocation;
@@ -79,7 +84,6 @@ internal sealed partial class Http2ServerStream
             if (opened) await RespondAsync(info).ConfigureAwait(false);
             await StopRequestSideAsync().ConfigureAwait(false);
             if (_replyStatus != 0) await SendRecordedReplyAsync().ConfigureAwait(false);
-            else if (!_headSent && !Aborted.IsCancellationRequested) await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (Aborted.IsCancellationRequested)
         {
@@ -98,7 +102,19 @@ internal sealed partial class Http2ServerStream
                 _attempt = null;
                 await attempt.DropAsync().ConfigureAwait(false);
             }
+            // Whatever went wrong, the client is never left waiting on a stream nobody answers.
+            if (!ResponseComplete && !_resetSent && !Aborted.IsCancellationRequested)
+            {
+                try
+                {
+                    await ResetAsync(Http2ErrorCode.InternalError).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+                {
+                }
+            }
             EndStream(info);
+            if (_finished is { } finished) await finished.CompleteAsync(_finishedReusable).ConfigureAwait(false);
         }
     }
 
@@ -163,12 +179,13 @@ internal sealed partial class Http2ServerStream
             if (grpc && GrpcStatus(attempt) is { } grpcStatus) _stats.CountGrpc(Request.Head.Target, grpcStatus);
             // The response is whole: a request body still coming is not wanted any more (RFC 9113 §8.1).
             await StopRequestSideAsync().ConfigureAwait(false);
-            if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
+            if (!RemoteEnded) await ResetAsync(Http2ErrorCode.NoError).ConfigureAwait(false);
             // Stopping the request side may have dropped the attempt (it was blocked on the upstream).
             if (_attempt == attempt)
             {
                 _attempt = null;
-                await attempt.CompleteAsync(_requestComplete && !attempt.SendFailed).ConfigureAwait(false);
+                _finished = attempt;
+                _finishedReusable = _requestComplete && !attempt.SendFailed;
             }
         }
         catch (OperationCanceledException) when (_replyStatus != 0 && !Aborted.IsCancellationRequested)
@@ -257,11 +274,18 @@ internal sealed partial class Http2ServerStream
         }
     }
 
+    /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/>), noting that it was.</summary>
+    private ValueTask ResetAsync(Http2ErrorCode code)
+    {
+        _resetSent = true;
+        return _connection.ResetStreamAsync(Id, code);
+    }
+
     /// <summary>The upstream ended inside the body: the client must not take it for a whole one.</summary>
     private async ValueTask<bool> ResponseTruncatedAsync()
     {
         _info!.SetFlag(ResponseFlags.UpstreamRemoteReset);
-        await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
+        await ResetAsync(Http2ErrorCode.InternalError).ConfigureAwait(false);
         return false;
     }
 
@@ -354,7 +378,7 @@ internal sealed partial class Http2ServerStream
         if (_headSent)
         {
             // Too late to answer: part of a response went out already.
-            if (!ResponseComplete) await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
+            if (!ResponseComplete) await ResetAsync(Http2ErrorCode.InternalError).ConfigureAwait(false);
             return;
         }
         await LocalReplyAsync(_replyStatus, _replyBody, _replyLocation, _replySkipsFilters).ConfigureAwait(false);
@@ -391,7 +415,7 @@ internal sealed partial class Http2ServerStream
         }
         if (_headSent)
         {
-            await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
+            await ResetAsync(Http2ErrorCode.InternalError).ConfigureAwait(false);
             return;
         }
         var (status, body) = flag switch
@@ -400,7 +424,8 @@ internal sealed partial class Http2ServerStream
             ResponseFlags.UpstreamProtocolError => (502, "upstream sent an invalid response"u8.ToArray()),
             _ => (503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination"u8.ToArray()),
         };
-        await LocalReplyAsync(status, body).ConfigureAwait(false);
+        // Encoders that already saw part of this response (and may hold it) do not see the reply, as on HTTP/1.1.
+        await LocalReplyAsync(status, body, skipFilters: _filters?.EncodingStarted == true).ConfigureAwait(false);
     }
 
     /// <summary>Answers from the proxy: HEADERS (and DATA with the body), through the encoder filters unless told not to.</summary>
@@ -438,7 +463,7 @@ internal sealed partial class Http2ServerStream
     private async ValueTask LocalReplySentAsync()
     {
         ResponseComplete = true;
-        if (!RemoteEnded) await _connection.ResetStreamAsync(Id, Http2ErrorCode.NoError).ConfigureAwait(false);
+        if (!RemoteEnded) await ResetAsync(Http2ErrorCode.NoError).ConfigureAwait(false);
     }
 
     private bool IsGrpcRequest()

@@ -196,7 +196,7 @@ internal sealed partial class Http2ServerStream : IHttpFilterChainSink
         }
         if (_headSent)
         {
-            await _connection.ResetStreamAsync(Id, Http2ErrorCode.InternalError).ConfigureAwait(false);
+            await ResetAsync(Http2ErrorCode.InternalError).ConfigureAwait(false);
             return;
         }
         await LocalReplyAsync(status, body, skipFilters: true).ConfigureAwait(false);

@@ -318,6 +318,7 @@ internal sealed partial class Http2ServerStream
         AttemptOpening Fallback()
         {
             ReleaseRequestPlace();
+            _retry?.ReleaseRetrySlot();
             return AttemptOpening.Fallback;
         }
     }
@@ -328,11 +329,11 @@ internal sealed partial class Http2ServerStream
         if (cluster.HttpOptions.Http2 is { } http2)
         {
             var (stream, result) = await Http2ClientPool.For(cluster, host).AcquireStreamAsync(cluster, host, http2, Provider.Limits.MaxHeaderBytes, Aborted).ConfigureAwait(false);
-            return stream is null ? (null, result.Failure) : (new Http2StreamAttempt(host, stream), UpstreamFailure.None);
+            return stream is null ? (null, result.Failure) : (new Http2StreamAttempt(host, stream, _exchange!.Token), UpstreamFailure.None);
         }
         var pool = Http1ConnectionPool.For(cluster, host, Provider.Limits);
         var (connection, outcome) = await pool.AcquireAsync(cluster, host, Aborted, Route.Timeout).ConfigureAwait(false);
-        return connection is null ? (null, outcome.Failure) : (new Http1StreamAttempt(host, pool, connection), UpstreamFailure.None);
+        return connection is null ? (null, outcome.Failure) : (new Http1StreamAttempt(host, pool, connection, _exchange!.Token), UpstreamFailure.None);
     }
 
     /// <summary>
@@ -496,7 +497,10 @@ internal sealed partial class Http2ServerStream
     private async ValueTask StopRequestSideAsync()
     {
         if (_requestSide is not { } side) return;
-        if (!side.IsCompleted)
+        // A side that recorded a reply is ending by itself (and may be the caller, down the stack of
+        // the cancellation it caused): cancelling its token would cut short the encoders that send that
+        // reply.
+        if (!side.IsCompleted && _replyStatus == 0)
         {
             try
             {
@@ -505,7 +509,9 @@ internal sealed partial class Http2ServerStream
             catch (ObjectDisposedException)
             {
             }
-            if (!side.IsCompleted && _attempt is { } attempt)
+            // Only a side still sending may be blocked on the upstream; one that sent everything is only
+            // giving window back, and its attempt may still be reused.
+            if (!side.IsCompleted && !_requestComplete && _attempt is { } attempt)
             {
                 _attempt = null;
                 await attempt.DropAsync().ConfigureAwait(false);

@@ -8,8 +8,9 @@ namespace Junction.Http.ConnectionManager.Http2;
 
 /// <summary>
 /// One request on an HTTP/2 connection: the state the connection's read loop feeds (request body,
-/// trailers, flow-control windows) and the task that routes the request and forwards it to an
-/// HTTP/1.1 upstream (<c>.Exchange.cs</c>), translating between the two protocols.
+/// trailers, flow-control windows) and the exchange that routes the request through the HTTP filters
+/// and forwards it to an HTTP/1.1 or HTTP/2 upstream (<c>.Exchange.cs</c>, <c>.Request.cs</c>,
+/// <c>.Filters.cs</c>).
 /// </summary>
 internal sealed partial class Http2ServerStream
 {
@@ -248,7 +249,7 @@ internal sealed partial class Http2ServerStream
         _connection.Provider.Stats.StreamIdleTimeouts.Increment();
         _info?.SetFlag(AccessLog.ResponseFlags.StreamIdleTimeout);
         if (_info is not null) _info.TerminationDetails = "stream_idle_timeout";
-        _ = _connection.ResetStreamAsync(Id, Http2ErrorCode.Cancel).AsTask();
+        _ = ResetAsync(Http2ErrorCode.Cancel).AsTask();
     }
 
     private static long TicksToMilliseconds(long ticks) => Math.Max(1, (long)Math.Ceiling(ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency));

@@ -11,7 +11,7 @@ namespace Junction.Http.ConnectionManager.Http2;
 /// through within both connections' flow-control windows, and trailers travel as they came, so gRPC's
 /// grpc-status and grpc-message arrive as the service sent them.
 /// </summary>
-internal sealed class Http2StreamAttempt(IUpstreamHost host, Http2ClientStream stream) : StreamAttempt(host)
+internal sealed class Http2StreamAttempt(IUpstreamHost host, Http2ClientStream stream, CancellationToken exchange) : StreamAttempt(host, exchange)
 {
     private ReadOnlySequence<byte> _piece;
     private bool _ended;

@@ -22,13 +22,16 @@ internal readonly record struct ResponsePiece(ReadOnlySequence<byte> Data, bool 
 /// the same time on two tasks, as gRPC streams need; each side is used by one task at a time. An attempt
 /// given up (<see cref="DropAsync"/>) fails whatever is still waiting on it.
 /// </remarks>
-internal abstract class StreamAttempt(IUpstreamHost host)
+internal abstract class StreamAttempt(IUpstreamHost host, CancellationToken exchange)
 {
-    private readonly CancellationTokenSource _dropped = new();
+    // Linked to the exchange: a route timeout or the client going away stops a send the response side
+    // itself is blocked in (a retry's replay), not only the request side's. Not disposed: a send racing
+    // the drop may still read the token, and it holds no timer; the link goes with the exchange's source.
+    private readonly CancellationTokenSource _dropped = CancellationTokenSource.CreateLinkedTokenSource(exchange);
 
     public IUpstreamHost Host { get; } = host;
 
-    /// <summary>Cancelled when the attempt is given up: sends and reads on it stop.</summary>
+    /// <summary>Cancelled when the attempt is given up (or the exchange ends): sends on it stop.</summary>
     public CancellationToken Dropped => _dropped.Token;
 
     /// <summary>The response head, once <see cref="ReadHeadAsync"/> returned true.</summary>
