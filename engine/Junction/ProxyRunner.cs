@@ -153,7 +153,13 @@ internal static class ProxyRunner
             options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
         });
         // Logs go to stderr so stdout stays free for access logs.
-        builder.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.AddConsole(options =>
+        {
+            options.LogToStandardErrorThreshold = LogLevel.Trace;
+            // Logging may happen on a socket's epoll thread (SocketCompletions): when the writer falls
+            // 2,500 messages behind, drop lines rather than block every connection on that thread.
+            options.QueueFullMode = Microsoft.Extensions.Logging.Console.ConsoleLoggerQueueFullMode.DropWrite;
+        });
     });
 
     /// <summary>Errors sorted by position, so they read top to bottom like the file.</summary>
