@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 bash tests/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+# The junction executable runs with inline socket completions (engine/ARCHITECTURE.md, "Threading and
+# buffers"); in-process tests run the transport the same way.
+export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="${DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS:-1}"
+
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 

@@ -86,6 +86,7 @@ function json(    r, a, i, j, k, p, s, f, sep) {
   print "  \"versions\": { \"junction\": " jstr(junction_v) ", \"junction_commit\": " jstr(commit) ", \"nginx\": " jstr(nginx_v) ", \"haproxy\": " jstr(haproxy_v) ", \"wrk\": " jstr(wrk_v) " },"
   print "  \"pinning\": " jstr(pinning) ","
   print "  \"junction_idle_rss_kib\": " jnum(idle_rss) ","
+  print "  \"idle_rss_kib\": { \"after_start\": { \"junction\": " jnum(idle_rss) ", \"nginx\": " jnum(nginx_idle_rss) ", \"haproxy\": " jnum(haproxy_idle_rss) " }, \"after_warmup\": { \"junction\": " jnum(warm_rss) ", \"nginx\": " jnum(nginx_warm_rss) ", \"haproxy\": " jnum(haproxy_warm_rss) " } },"
   print "  \"units\": { \"rate\": \"requests/s; bytes/s for tcp-bulk\", \"cpu_per_unit\": \"us of proxy CPU (user+system) per request; ms per GiB for tcp-bulk\", \"latency\": \"ms\", \"peak_rss\": \"KiB (VmHWM summed over the proxy's processes)\" },"
   print "  \"runs\": ["
   for (r = 1; r <= NR; r++) {

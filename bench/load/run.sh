@@ -27,6 +27,9 @@
 # - Peak RSS: VmHWM from /proc/<pid>/status summed over those processes, reset before each run
 #   (clear_refs): the run's own peak. The proxies live through the whole suite, so a garbage-
 #   collected heap grown by an earlier scenario still counts in a later one.
+# - Idle RSS, once per suite: VmRSS of each proxy after start (before any request) and after a short
+#   warm-up (1 s of wrk, 8 connections, then 1 s without traffic), printed above the table and kept in
+#   the JSON (idle_rss_kib).
 # The table shows the median of the rounds for each figure, and the errors summed over the rounds.
 #
 # Environment: JUNCTION_BIN=path/to/junction skips the build; ROUNDS=N (default 3); KEEP_WORK=1
@@ -292,6 +295,27 @@ http_shape() {
   esac
 }
 
+# Idle RSS of each proxy (VmRSS summed over its processes): after start (Junction's was read above,
+# before any request reached it), and after a short warm-up (1 s of wrk with 8 connections, then 1 s
+# without traffic): what the process holds once it has served something, before the measured load.
+rss_kib() {
+  local pid total=0 v
+  for pid in "$@"; do
+    v="$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
+    total=$((total + v))
+  done
+  echo "$total"
+}
+# shellcheck disable=SC2086
+nginx_idle_rss_kib="$(rss_kib $nginx_pids)"; haproxy_idle_rss_kib="$(rss_kib $haproxy_pids)"
+for p in junction nginx haproxy; do
+  port_var="${p}_port"
+  taskset -c 0 wrk -t1 -c8 -d1s "http://127.0.0.1:${!port_var}/tiny" >/dev/null 2>&1 || die "the RSS warm-up (wrk) failed against $p"
+done
+sleep 1
+# shellcheck disable=SC2086
+junction_warm_rss_kib="$(rss_kib $junction_pid)"; nginx_warm_rss_kib="$(rss_kib $nginx_pids)"; haproxy_warm_rss_kib="$(rss_kib $haproxy_pids)"
+
 runs="$work/runs.tsv"
 : >"$runs"
 
@@ -409,7 +433,7 @@ done
 
 pinning="wrk/curl and the upstream nginx on CPU 0 (taskset -c 0); the proxy under test alone on CPU 1 (taskset -c 1), one worker/thread each"
 say "pinning: $pinning"
-say "Junction idle RSS: $((junction_idle_rss_kib / 1024)) MiB"
+say "Junction idle RSS: $((junction_idle_rss_kib / 1024)) MiB after start, $((junction_warm_rss_kib / 1024)) MiB after a 1 s warm-up"
 tty=0; [ -t 2 ] && tty=1
 done_runs=0
 progress() {
@@ -474,14 +498,17 @@ awk -f "$here/report.awk" -v out=json \
   -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v mode="$mode" -v rounds="$rounds" -v duration="$duration" \
   -v warmup="$warmup" -v bulk_mib="$bulk_mib" -v nproc="$(nproc --all)" -v cpu_model="$cpu_model" \
   -v mem_gib="$mem_gib" -v kernel="$(uname -r)" -v commit="$commit" -v pinning="$pinning" \
-  -v idle_rss="$junction_idle_rss_kib" -v nginx_v="$nginx_version" -v haproxy_v="$haproxy_version" \
+  -v idle_rss="$junction_idle_rss_kib" -v warm_rss="$junction_warm_rss_kib" \
+  -v nginx_idle_rss="$nginx_idle_rss_kib" -v nginx_warm_rss="$nginx_warm_rss_kib" \
+  -v haproxy_idle_rss="$haproxy_idle_rss_kib" -v haproxy_warm_rss="$haproxy_warm_rss_kib" -v nginx_v="$nginx_version" -v haproxy_v="$haproxy_version" \
   -v wrk_v="$wrk_version" -v junction_v="$junction_version" -v args="$*" "$runs" >"$json"
 
 echo "Junction load suite ($mode: $rounds rounds, ${duration} s per HTTP run, ${bulk_mib} MiB per tcp-bulk transfer; medians)"
 echo
 echo "Machine: $(nproc --all) CPUs ($cpu_model), $mem_gib GiB; Junction $commit, nginx $nginx_version, HAProxy $haproxy_version."
 echo "Pinning: $pinning."
-echo "Junction idle RSS: $(awk -v k="$junction_idle_rss_kib" 'BEGIN { printf "%.1f", k / 1024 }') MiB."
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+echo "Idle RSS in MiB, after start / after a 1 s warm-up (8 connections) and 1 s without traffic: Junction $(mib "$junction_idle_rss_kib") / $(mib "$junction_warm_rss_kib"), nginx $(mib "$nginx_idle_rss_kib") / $(mib "$nginx_warm_rss_kib"), HAProxy $(mib "$haproxy_idle_rss_kib") / $(mib "$haproxy_warm_rss_kib")."
 echo
 awk -f "$here/report.awk" -v out=markdown "$runs"
 echo

@@ -7,6 +7,7 @@ using Junction.Core.Model;
 using Junction.Core.Stats;
 using Junction.Filters;
 using Junction.Host.Admin;
+using Junction.Host.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Junction.Host;
@@ -20,7 +21,7 @@ internal static class ProxyRunner
     /// <summary>Checks a configuration file without binding any socket. Exit code 0 when valid, 1 otherwise.</summary>
     public static int Validate(string path, TextWriter output, TextWriter errors)
     {
-        using var loggers = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.None));
+        var loggers = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         var diagnostics = new ConfigDiagnostics();
         var snapshot = LoadSnapshot(path, new StatsStore(), loggers, diagnostics, out var sinks);
         sinks.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -41,7 +42,7 @@ internal static class ProxyRunner
     public static async Task<int> RunAsync(string? path, LogLevel level, TimeSpan drainTime)
     {
         var levels = new LogLevelSwitch(level);
-        using var loggers = CreateLoggerFactory(levels);
+        using var loggers = new StderrLoggerFactory(levels);
         var logger = loggers.CreateLogger("main");
         var stats = new StatsStore();
         var diagnostics = new ConfigDiagnostics();
@@ -140,21 +141,6 @@ internal static class ProxyRunner
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
-
-    private static ILoggerFactory CreateLoggerFactory(LogLevelSwitch levels) => LoggerFactory.Create(builder =>
-    {
-        // The level is decided per call by the switch, so admin's /logging changes it at run time.
-        builder.SetMinimumLevel(LogLevel.Trace);
-        builder.AddFilter((_, _, level) => levels.IsEnabled(level));
-        builder.AddSimpleConsole(options =>
-        {
-            options.SingleLine = true;
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
-        });
-        // Logs go to stderr so stdout stays free for access logs.
-        builder.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
-    });
 
     /// <summary>Errors sorted by position, so they read top to bottom like the file.</summary>
     private static IEnumerable<ConfigError> InFileOrder(ConfigDiagnostics diagnostics) =>

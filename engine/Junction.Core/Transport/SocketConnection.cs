@@ -25,6 +25,8 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly SocketSender _sender = new();
+    // The most the receive loop reads before it flushes to the application: the pipe's own limit.
+    private readonly int _readBatchBytes;
     private readonly CancellationTokenSource _closed = new();
     private readonly FeatureCollection _features = new();
     private Task _receiveTask = Task.CompletedTask;
@@ -40,6 +42,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         _socket = socket;
         _input = new Pipe(options.InputOptions);
         _output = new Pipe(options.OutputOptions);
+        _readBatchBytes = options.BufferLimitBytes;
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
         Id = Interlocked.Increment(ref s_nextId);
         ConnectionId = "C" + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -159,6 +162,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         try
         {
             var waitForData = true;
+            var unflushed = 0;
             while (true)
             {
                 if (waitForData)
@@ -178,6 +182,14 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
                 writer.Advance(received);
                 Volatile.Write(ref _bytesReceived, _bytesReceived + received);
                 waitForData = received < memory.Length;
+                unflushed += received;
+                // A read that filled its block usually left more in the kernel. Reading that too (up to
+                // the buffer limit) before the flush lets the reader forward it with one gathered send
+                // instead of one send per 16 KiB block: with inline completions the reader runs within
+                // the flush, so nothing else would batch (tcp-bulk: about 1.4 s of CPU per GiB unbatched,
+                // 0.8 batched; FIONREAD costs one cheap syscall per full block).
+                if (!waitForData && unflushed < _readBatchBytes && _socket.Available > 0) continue;
+                unflushed = 0;
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }

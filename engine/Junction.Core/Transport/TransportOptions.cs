@@ -24,8 +24,11 @@ internal sealed class TransportOptions
     /// <summary>Options for the pipe the socket is read into.</summary>
     public PipeOptions InputOptions => new(
         Pool,
-        // The application side runs on the thread pool so a slow filter never stalls socket completions.
-        readerScheduler: PooledThreadPoolScheduler.Instance,
+        // With inline socket completions the application reads on the thread that received the bytes
+        // (no hop: the whole exchange runs on the epoll thread). Otherwise it runs on the thread pool,
+        // since the receive loop's completion is already a pool thread and handing the filter chain
+        // its own work item measured faster than running it inline there.
+        readerScheduler: SocketCompletions.Inline ? PipeScheduler.Inline : PooledThreadPoolScheduler.Instance,
         writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: BufferLimitBytes,
         resumeWriterThreshold: BufferLimitBytes / 2,
@@ -36,9 +39,10 @@ internal sealed class TransportOptions
     public PipeOptions OutputOptions => new(
         Pool,
         // Sending inline on the flushing thread saves a thread hop per write: the send loop issues the
-        // syscall straight away and only goes async when the socket buffer is full.
+        // syscall straight away and only goes async when the socket buffer is full. A writer that waited
+        // for room resumes where the send completed when completions are inline, else on the pool.
         readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PooledThreadPoolScheduler.Instance,
+        writerScheduler: SocketCompletions.Inline ? PipeScheduler.Inline : PooledThreadPoolScheduler.Instance,
         pauseWriterThreshold: BufferLimitBytes,
         resumeWriterThreshold: BufferLimitBytes / 2,
         minimumSegmentSize: Pool.MaxBufferSize,
