@@ -19,6 +19,15 @@ for command in "${!packages[@]}"; do
   command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${packages[$command]}")
 done
 
+# Python modules for Debian's own /usr/bin/python3 (the gRPC C core peer in the HTTP/2 tests) -> package.
+# A missing /usr/bin/python3 fails the import too, and the package brings it.
+declare -A python_modules=(
+  [grpc]=python3-grpcio
+)
+for module in "${!python_modules[@]}"; do
+  /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || missing+=("${python_modules[$module]}")
+done
+
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing test dependencies: ${missing[*]}" >&2
   sudo_cmd=()

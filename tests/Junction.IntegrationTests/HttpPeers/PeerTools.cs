@@ -14,7 +14,7 @@ internal static class PeerTools
     public static string Find(string tool) =>
         s_directories.Select(directory => directory + tool).FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException(
-            $"{tool} is not installed (looked in {string.Join(", ", s_directories)}): run tests/install-deps.sh, which installs the Debian packages curl, nginx and wrk");
+            $"{tool} is not installed (looked in {string.Join(", ", s_directories)}): run tests/install-deps.sh, which installs the Debian packages the tests run (curl, nginx, wrk, nghttp2-client, python3-grpcio, ...)");
 
     /// <summary>Runs curl and returns its standard output as Latin-1 text; a non-zero exit fails the test.</summary>
     public static async Task<string> CurlAsync(params string[] arguments)
