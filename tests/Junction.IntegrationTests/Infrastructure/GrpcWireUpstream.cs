@@ -18,6 +18,7 @@ namespace Junction.IntegrationTests.Infrastructure;
 /// messages, grpc-status and grpc-message in trailers) directly. grpc-dotnet's packages are not in this
 /// machine's package mirror, so the service and <see cref="GrpcWire"/> do by hand what they would:
 /// the proxy sees the same frames, headers and trailers either way. Messages are UTF-8 strings.
+/// Calls between two real gRPC implementations (gRPC's C core on both ends) are in GrpcCorePeerTests.
 /// </summary>
 internal sealed class GrpcWireUpstream : IAsyncDisposable
 {
