@@ -33,6 +33,7 @@ internal sealed partial class Http1ServerConnection
     {
         exchange.Http2Upstream = stream;
         exchange.Host = host;
+        exchange.Info.UpstreamLocalAddress = stream.LocalEndPoint;
         exchange.UpstreamStats!.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var hasBody = exchange.RequestFraming.Kind != Http1BodyKind.None;
@@ -344,6 +345,7 @@ internal sealed partial class Http1ServerConnection
         if (stream is null) return (false, result);
         exchange.Http2Upstream = stream;
         exchange.Host = host;
+        exchange.Info.UpstreamLocalAddress = stream.LocalEndPoint;
         exchange.UpstreamStats!.RequestsTotal.Increment();
         exchange.UpstreamStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var body = exchange.KeptBody is { } kept ? kept.Bytes.Written : ReadOnlyMemory<byte>.Empty;

@@ -34,6 +34,33 @@ public sealed class Http1ToHttp2UpstreamTests
         Assert.Contains("host: 127.0.0.1:", body);
     }
 
+    [Theory]
+    [InlineData("HTTP1", "--http1.1")]
+    [InlineData("HTTP2", "--http2-prior-knowledge")]
+    public async Task TheAccessLogNamesTheUpstreamConnectionsLocalAddress(string codec, string curlProtocol)
+    {
+        await using var upstream = await GrpcWireUpstream.StartAsync();
+        var log = Path.Combine(Path.GetTempPath(), $"junction-h2-upstream-{Guid.NewGuid():N}.log");
+        try
+        {
+            await using var proxy = await InProcessProxy.StartAsync(HttpProxyFixture.Config(["{ match: { prefix: \"/\" }, route: { cluster: h2 } }"],
+                new Dictionary<string, int> { ["h2"] = upstream.EndPoint.Port }, "codec_type: " + codec, clusterFields: Http2Cluster,
+                accessLogPath: log, accessLogFormat: "%UPSTREAM_LOCAL_ADDRESS% %UPSTREAM_HOST%"));
+
+            await PeerTools.CurlAsync("-sS", curlProtocol, $"http://127.0.0.1:{proxy.Listener("http").Port}/echo/a");
+
+            await Eventually.AssertAsync(() => File.Exists(log) && File.ReadAllLines(log).Length >= 1, "an access log line");
+            var fields = File.ReadAllLines(log)[0].Split(' ');
+            Assert.Matches(@"^127\.0\.0\.1:[1-9][0-9]*$", fields[0]);
+            Assert.NotEqual($"127.0.0.1:{upstream.EndPoint.Port}", fields[0]);
+            Assert.Equal($"127.0.0.1:{upstream.EndPoint.Port}", fields[1]);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
     [Fact]
     public async Task BodiesWithEitherFramingArriveIntact()
     {

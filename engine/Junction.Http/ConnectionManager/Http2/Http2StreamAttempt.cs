@@ -20,7 +20,7 @@ internal sealed class Http2StreamAttempt(IUpstreamHost host, Http2ClientStream s
 
     public override MessageHead? ResponseTrailers => stream.Trailers is { FieldCount: > 0 } trailers ? trailers : null;
 
-    public override EndPoint? LocalAddress => null;
+    public override EndPoint? LocalAddress => stream.LocalEndPoint;
 
     /// <summary>The upstream stream, for its grpc-status.</summary>
     public Http2ClientStream Stream => stream;

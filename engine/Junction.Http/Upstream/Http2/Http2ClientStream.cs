@@ -30,6 +30,9 @@ internal sealed class Http2ClientStream
 
     public Http2ClientStream(Http2ClientConnection connection) => _connection = connection;
 
+    /// <summary>The local address of the upstream connection the stream is on (%UPSTREAM_LOCAL_ADDRESS%).</summary>
+    public System.Net.EndPoint? LocalEndPoint => _connection.Upstream.Connection.LocalEndPoint;
+
     /// <summary>The stream id, given when the request head is sent (ids must go out in increasing order).</summary>
     public int Id { get; private set; }
 
