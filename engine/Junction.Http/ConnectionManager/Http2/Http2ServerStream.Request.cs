@@ -180,18 +180,7 @@ internal sealed partial class Http2ServerStream
             return;
         }
         _retry = retry;
-        if (hasBody && _kept is null)
-        {
-            var limit = Provider.Filters.BufferLimit;
-            _kept = new KeptRequestBody();
-            _kept.Begin(limit);
-            if (contentLength > limit)
-            {
-                // Known too long to keep: it streams, once.
-                _kept.Abandon();
-                _stats!.RetryAbandoned.Increment();
-            }
-        }
+        if (hasBody) KeepBody(contentLength);
         retry.Body = _kept;
         if (Provider.GenerateRequestId && Request.Head.Find("x-request-id"u8) < 0)
         {
@@ -239,13 +228,22 @@ internal sealed partial class Http2ServerStream
             SendShadows();
             return;
         }
+        KeepBody(contentLength);
+    }
+
+    /// <summary>
+    /// Starts keeping the request body (once, for retries and shadows alike), up to the listener's buffer
+    /// limit. A body known to be longer is not kept (counted once, as retry_or_shadow_abandoned): it
+    /// streams once and is not mirrored.
+    /// </summary>
+    private void KeepBody(long contentLength)
+    {
         if (_kept is not null) return;
         var limit = Provider.Filters.BufferLimit;
         _kept = new KeptRequestBody();
         _kept.Begin(limit);
         if (contentLength > limit)
         {
-            // Known too long to keep (counted once, as retry_or_shadow_abandoned): it is not mirrored.
             _kept.Abandon();
             _stats!.RetryAbandoned.Increment();
         }
