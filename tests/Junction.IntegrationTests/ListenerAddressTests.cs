@@ -28,6 +28,20 @@ public sealed class ListenerAddressTests
                 - endpoint: { address: { socket_address: { address: "{{upstream.Address}}", port_value: {{upstream.Port}} } } }
         """;
 
+    [Fact]
+    public async Task ASecondProxyCannotBindAPortTheFirstListensOn()
+    {
+        await using var echo = new TcpEchoServer();
+        await using var first = await InProcessProxy.StartAsync(Config("127.0.0.1", "", echo.EndPoint));
+        var port = first.Listener("in").Port;
+
+        // Two proxies on one port would each get part of its connections: the second must refuse to start.
+        var clash = Config("127.0.0.1", "", echo.EndPoint).Replace("port_value: 0", $"port_value: {port}", StringComparison.Ordinal);
+        var failure = await Assert.ThrowsAsync<Junction.Core.Listeners.ListenerBindException>(async () => await (await InProcessProxy.StartAsync(clash)).DisposeAsync());
+        Assert.Contains("in", failure.Message, StringComparison.Ordinal);
+        await AssertEchoAsync(first.Listener("in"));
+    }
+
     private static async Task AssertEchoAsync(IPEndPoint target)
     {
         using var client = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

@@ -39,14 +39,26 @@ internal sealed class ActiveListener : IAsyncDisposable
 
     public int ActiveConnections => _connections.Count;
 
+    /// <summary>
+    /// SO_REUSEADDR, so that a restarted proxy binds while its old connections sit in TIME_WAIT. On Linux it
+    /// is set by number: the runtime's <see cref="SocketOptionName.ReuseAddress"/> sets SO_REUSEPORT as well,
+    /// which would let a second process bind the same port and silently take part of its connections.
+    /// </summary>
+    private static void AllowBindDuringTimeWait(Socket socket)
+    {
+        const int SolSocket = 1;
+        const int SoReuseAddr = 2;
+        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        else socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+    }
+
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the address is unavailable.</summary>
     public static ActiveListener Start(ListenerModel model, ILogger logger)
     {
         var socket = new Socket(model.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // SO_REUSEADDR lets a restarted proxy bind while old connections sit in TIME_WAIT.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowBindDuringTimeWait(socket);
             if (model.Address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = model.DualMode;
             socket.Bind(model.Address);
             socket.Listen(model.Backlog);
