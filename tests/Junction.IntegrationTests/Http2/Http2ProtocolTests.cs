@@ -92,6 +92,35 @@ public sealed class Http2ProtocolTests
         rig.Upstream.OpenGate();
     }
 
+    [Theory]
+    [InlineData("content-length")]
+    [InlineData("window-overflow")]
+    public async Task ResetsTheClientProvokesCountLikeItsOwn(string provocation)
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // Each stream is opened (and sent upstream), then broken by the client so that the proxy must
+        // reset it: DATA longer than the declared content-length, or a window grown past 2^31-1.
+        for (var id = 1; id < 2 * 120; id += 2)
+        {
+            if (provocation == "content-length")
+            {
+                await client.SendRequestAsync(id, "/gated", endStream: false, ("content-length", "1"));
+                await client.SendDataAsync(id, [1, 2], endStream: true);
+            }
+            else
+            {
+                await client.SendRequestAsync(id, "/gated", endStream: true);
+                await client.SendFrameAsync(Http2FrameType.WindowUpdate, 0, id, [0x7f, 0xff, 0xff, 0xff]);
+            }
+        }
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway, TimeSpan.FromSeconds(60));
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.premature_reset_flood"));
+        rig.Upstream.OpenGate();
+    }
+
     [Fact]
     public async Task AnEndlessHeaderBlockIsCutOff()
     {

@@ -120,12 +120,10 @@ internal sealed partial class Http2ServerConnection
             overflow = target.SendWindow > Http2Settings.MaxWindowSize;
             target.WakeWindowWaiter();
         }
-        if (overflow)
-        {
-            target.Abort();
-            _ = ResetStreamAsync(target.Id, Http2ErrorCode.FlowControlError).AsTask();
-        }
-        return null;
+        if (!overflow) return null;
+        target.Abort();
+        _ = ResetStreamAsync(target.Id, Http2ErrorCode.FlowControlError).AsTask();
+        return CountPrematureReset();
     }
 
     private bool TryConsumeConnectionWindow(int length, out Http2Error? error)

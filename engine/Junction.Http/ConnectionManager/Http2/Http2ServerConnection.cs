@@ -23,8 +23,9 @@ namespace Junction.Http.ConnectionManager.Http2;
 /// </remarks>
 internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvider provider) : INetworkReadFilter
 {
-    // Premature resets (streams the client reset before their response finished) are tolerated up to
-    // this share of the streams, once this many streams have been opened: the rapid reset attack.
+    // Premature resets are tolerated up to this share of the streams, once this many streams have been
+    // opened: streams the client reset before their response finished (the rapid reset attack), and
+    // streams the proxy reset for the client's own protocol errors (resets it provoked, "MadeYouReset").
     private const int PrematureResetMinStreams = 100;
     private const double PrematureResetMaxShare = 0.5;
 
@@ -114,7 +115,11 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
                 // A stream error consumed its frame: reset that stream and read on. The frame still
                 // counts against the connection window if it was DATA.
                 if (frame.Type == Http2FrameType.Data) await ReturnConnectionWindowAsync(frame.Header.Length).ConfigureAwait(false);
-                await ResetStreamAsync(error.StreamId, error.Code).ConfigureAwait(false);
+                if (await ResetProvokedAsync(error.StreamId, error.Code).ConfigureAwait(false) is { } flood)
+                {
+                    await GoAwayAsync(flood).ConfigureAwait(false);
+                    break;
+                }
                 continue;
             }
             var failure = await HandleFrameAsync(frame).ConfigureAwait(false);
@@ -187,17 +192,15 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
             if (stream is null && frame.StreamId > _lastStreamId) return Http2Error.Connection(Http2ErrorCode.ProtocolError, "DATA on an idle stream");
             // A stream this side ended (reset, or answered without reading its body): DATA the client sent
             // before it knew is ignored (RFC 9113 §5.1). DATA after the client's own END_STREAM is an error.
-            if (stream is not null) await ResetStreamAsync(frame.StreamId, Http2ErrorCode.StreamClosed).ConfigureAwait(false);
-            return null;
+            return stream is null ? null : await ResetProvokedAsync(frame.StreamId, Http2ErrorCode.StreamClosed).ConfigureAwait(false);
         }
         bool withinWindow;
         lock (_flowLock) withinWindow = stream.TryConsumeReceiveWindow(length);
         if (!withinWindow)
         {
             await ReturnConnectionWindowAsync(length).ConfigureAwait(false);
-            await ResetStreamAsync(frame.StreamId, Http2ErrorCode.FlowControlError).ConfigureAwait(false);
             stream.Abort();
-            return null;
+            return await ResetProvokedAsync(frame.StreamId, Http2ErrorCode.FlowControlError).ConfigureAwait(false);
         }
         var data = frame.GetData();
         // Padding was never going to be forwarded: give its share of the windows back now.
@@ -210,9 +213,8 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
                 break;
             case BodyReceipt.Malformed:
                 await ReturnConnectionWindowAsync((int)data.Length).ConfigureAwait(false);
-                await ResetStreamAsync(frame.StreamId, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
                 stream.Abort();
-                break;
+                return await ResetProvokedAsync(frame.StreamId, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
         }
         return null;
     }
@@ -296,8 +298,7 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         {
             // Trailers: decoded into the stream's trailer head, then the body ends.
             if (!TryDecode(block, existing.TrailersHandler(), out var tooLarge, out var compressionError)) return compressionError;
-            if (!existing.EndBodyWithTrailers(tooLarge)) await ResetStreamAsync(id, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
-            return null;
+            return existing.EndBodyWithTrailers(tooLarge) ? null : await ResetProvokedAsync(id, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
         }
 
         _lastStreamId = id;
@@ -332,8 +333,7 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
         {
             Stats.MessagingErrors.Increment();
             RemoveStream(stream);
-            await ResetStreamAsync(id, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
-            return null;
+            return await ResetProvokedAsync(id, Http2ErrorCode.ProtocolError).ConfigureAwait(false);
         }
         stream.Start(endStream);
         return null;
@@ -383,16 +383,31 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
             return frame.StreamId > _lastStreamId ? Http2Error.Connection(Http2ErrorCode.ProtocolError, "RST_STREAM on an idle stream") : null;
         }
         Stats.ResetsReceived.Increment();
-        if (!stream.ResponseComplete && ++_prematureResets >= PrematureResetMinStreams / 2 &&
-            _streamsOpened >= PrematureResetMinStreams && _prematureResets > _streamsOpened * PrematureResetMaxShare)
-        {
-            // Rapid reset: streams opened only to be reset cost the proxy (and upstreams) work each.
-            stream.Abort();
-            Stats.RapidResetFlood.Increment();
-            return Http2Error.Connection(Http2ErrorCode.EnhanceYourCalm, "too many streams reset early");
-        }
         stream.Abort();
-        return null;
+        // Rapid reset: streams opened only to be reset cost the proxy (and upstreams) work each.
+        return stream.ResponseComplete ? null : CountPrematureReset();
+    }
+
+    /// <summary>
+    /// Resets a stream for the client's own protocol error. Such resets count against the same budget as
+    /// the client's: an attacker who cannot reset streams itself can make the proxy do it for them.
+    /// </summary>
+    private async ValueTask<Http2Error?> ResetProvokedAsync(int streamId, Http2ErrorCode code)
+    {
+        await ResetStreamAsync(streamId, code).ConfigureAwait(false);
+        return CountPrematureReset();
+    }
+
+    /// <summary>Counts a stream ended early; the connection error once the connection has had too many.</summary>
+    private Http2Error? CountPrematureReset()
+    {
+        if (++_prematureResets < PrematureResetMinStreams / 2 || _streamsOpened < PrematureResetMinStreams ||
+            _prematureResets <= _streamsOpened * PrematureResetMaxShare)
+        {
+            return null;
+        }
+        Stats.RapidResetFlood.Increment();
+        return Http2Error.Connection(Http2ErrorCode.EnhanceYourCalm, "too many streams reset early");
     }
 
     /// <summary>
