@@ -89,6 +89,8 @@ public sealed class Http2ProtocolTests
         var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway, TimeSpan.FromSeconds(60));
         Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
         Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.premature_reset_flood"));
+        // The connection is closed after the GOAWAY.
+        Assert.Null(await client.ReadUntilAsync(_ => false));
         rig.Upstream.OpenGate();
     }
 
@@ -118,6 +120,8 @@ public sealed class Http2ProtocolTests
         var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway, TimeSpan.FromSeconds(60));
         Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
         Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.premature_reset_flood"));
+        // The connection is closed after the GOAWAY.
+        Assert.Null(await client.ReadUntilAsync(_ => false));
         rig.Upstream.OpenGate();
     }
 
@@ -134,6 +138,8 @@ public sealed class Http2ProtocolTests
         var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
         Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
         Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.header_block_flood"));
+        // The connection is closed after the GOAWAY.
+        Assert.Null(await client.ReadUntilAsync(_ => false));
         Assert.Equal(0, rig.Upstream.Requests);
     }
 
@@ -148,6 +154,8 @@ public sealed class Http2ProtocolTests
         var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
         Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
         Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.inbound_empty_frames_flood"));
+        // The connection is closed after the GOAWAY.
+        Assert.Null(await client.ReadUntilAsync(_ => false));
         rig.Upstream.OpenGate();
     }
 
@@ -165,6 +173,48 @@ public sealed class Http2ProtocolTests
         Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
         Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.inbound_control_frames_flood"));
         Assert.Null(await client.ReadUntilAsync(_ => false));
+    }
+
+    [Fact]
+    public async Task ASettingsFloodIsCutOff()
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // 3000 empty SETTINGS frames in one write: each asks for an acknowledgement.
+        var settings = new byte[3000 * 9];
+        for (var i = 0; i < 3000; i++) new Http2FrameHeader(0, Http2FrameType.Settings, 0, 0).Write(settings.AsSpan(i * 9));
+        await client.SendRawAsync(settings);
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.inbound_control_frames_flood"));
+        Assert.Null(await client.ReadUntilAsync(_ => false));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task APriorityFloodIsCutOffWhateverStreamItNames(bool openStream)
+    {
+        await using var rig = await Http2ProxyTests.Rig.StartAsync("codec_type: HTTP2");
+        await using var client = await RawHttp2Client.ConnectAsync(rig.Proxy.Listener("http"));
+
+        // 100 PRIORITY frames per stream opened, plus 100, are allowed: one open stream or none, then 300
+        // PRIORITY frames naming streams 1, 3, 5... (open, closed or never opened alike).
+        if (openStream) await client.SendRequestAsync(1, "/gated", endStream: true);
+        var frames = new byte[300 * 14];
+        for (var i = 0; i < 300; i++)
+        {
+            var frame = frames.AsSpan(i * 14);
+            new Http2FrameHeader(5, Http2FrameType.Priority, 0, 2 * i + 1).Write(frame);
+            frame[13] = 15; // weight; stream dependency 0
+        }
+        await client.SendRawAsync(frames);
+        var goAway = await client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway!.ErrorCode);
+        Assert.Equal(1, rig.Proxy.Counter("http.ingress.http2.inbound_priority_frames_flood"));
+        Assert.Null(await client.ReadUntilAsync(_ => false));
+        rig.Upstream.OpenGate();
     }
 
     [Fact]

@@ -42,6 +42,7 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
     private int _lastStreamId;
     private int _streamsOpened;
     private int _prematureResets;
+    private long _priorityFrames;
     private int _consecutiveEmptyFrames;
     private long _controlWindowStart;
     private int _controlFrames;
@@ -366,8 +367,9 @@ internal sealed partial class Http2ServerConnection(HttpConnectionManagerProvide
 
     private Http2Error? OnPriorityFrame(Http2Frame frame)
     {
-        // Priorities are ignored (RFC 9113 deprecates them), but a flood of them is still work.
-        if (Find(frame.StreamId) is { } stream && ++stream.PriorityFrames > _options.MaxPriorityFramesPerStream)
+        // Priorities are ignored (RFC 9113 deprecates them), but a flood of them is still work. They are
+        // counted for the whole connection (any stream, open or not), as many per stream opened plus one.
+        if (++_priorityFrames > (long)_options.MaxPriorityFramesPerStream * (1 + _streamsOpened))
         {
             Stats.PriorityFlood.Increment();
             return Http2Error.Connection(Http2ErrorCode.EnhanceYourCalm, "too many PRIORITY frames");

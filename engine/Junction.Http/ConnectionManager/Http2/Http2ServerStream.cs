@@ -59,9 +59,6 @@ internal sealed partial class Http2ServerStream
     /// <summary>The whole response has been sent.</summary>
     public bool ResponseComplete { get; private set; }
 
-    /// <summary>PRIORITY frames seen on this stream (bounded).</summary>
-    public int PriorityFrames { get; set; }
-
     private CancellationToken Aborted => _aborted.Token;
 
     /// <summary>Counts a DATA frame against the stream's receive window (under the connection's flow lock).</summary>
