@@ -89,6 +89,7 @@ internal static class ProxyRunner
             }
         }
 
+        using var trimmer = new IdleHeapTrimmer();
         var reason = await shutdown.Task.ConfigureAwait(false);
         state.MarkDraining();
         logger.LogInformation("{Signal} received: shutting down (drain time {DrainTime})", reason, drainTime);

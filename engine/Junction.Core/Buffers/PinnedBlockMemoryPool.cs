@@ -41,6 +41,18 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         return new Block(this, GC.AllocateUninitializedArray<byte>(_blockSize, pinned: true));
     }
 
+    /// <summary>
+    /// Drops the blocks waiting for reuse, so that the next full collection can give their memory back
+    /// (the host does this when the process has gone quiet). Blocks in use are not affected and come
+    /// back to the pool as usual. Returns how many were dropped.
+    /// </summary>
+    public int ReleaseFreeBlocks()
+    {
+        var released = 0;
+        while (_free.TryDequeue(out _)) released++;
+        return released;
+    }
+
     protected override void Dispose(bool disposing) => _disposed = true;
 
     private void Return(Block block)

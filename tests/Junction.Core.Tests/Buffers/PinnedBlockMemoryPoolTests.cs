@@ -34,4 +34,25 @@ public sealed class PinnedBlockMemoryPoolTests
         using var pool = new PinnedBlockMemoryPool();
         Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(PinnedBlockMemoryPool.DefaultBlockSize + 1));
     }
+
+    [Fact]
+    public void ReleasedFreeBlocksAreNotReusedAndBlocksInUseStillComeBack()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        var inUse = pool.Rent();
+        pool.Rent().Dispose();
+        pool.Rent().Dispose();
+        Assert.Equal(2, pool.AllocatedBlocks);
+
+        Assert.Equal(1, pool.ReleaseFreeBlocks());
+        inUse.Dispose();
+        using (pool.Rent())
+        {
+        }
+        // The block in use when the pool was trimmed was reused; the released one is gone for good.
+        Assert.Equal(2, pool.AllocatedBlocks);
+        using var fresh = pool.Rent();
+        using var another = pool.Rent();
+        Assert.Equal(3, pool.AllocatedBlocks);
+    }
 }
