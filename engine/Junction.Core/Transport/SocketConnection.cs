@@ -285,9 +285,14 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
 
     /// <summary>
     /// After the socket was closed here: a receive loop waiting on the poller gets no edge for a closed
-    /// socket, so it is woken to find the socket gone (the runtime aborts its own pending receive).
+    /// socket, so it is woken to find the socket gone. From the thread pool, as the runtime completes the
+    /// receives it aborts: the loop would otherwise go on (completing the input pipe, running its reader)
+    /// inside the caller of Abort, CloseNow or DisposeAsync.
     /// </summary>
-    private void WakeReceiveLoop() => _readable?.Raise(peerClosed: true);
+    private void WakeReceiveLoop()
+    {
+        if (_readable is { } readable) ThreadPool.UnsafeQueueUserWorkItem(static r => r.Raise(peerClosed: true), readable, preferLocal: false);
+    }
 
     private async Task SendLoopAsync()
     {

@@ -55,8 +55,11 @@ internal static class SocketConnector
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
         {
-            // In progress. The token's callback raises the signal so that the wait below ends on timeout.
-            using var registration = cancellationToken.UnsafeRegister(static s => ((ReadableSignal)s!).Raise(peerClosed: false), signal);
+            // In progress. On timeout the token's callback raises the signal so that the wait below ends,
+            // from the thread pool so that the connect's caller does not go on inside Cancel().
+            using var registration = cancellationToken.UnsafeRegister(
+                static s => ThreadPool.UnsafeQueueUserWorkItem(static r => r.Raise(peerClosed: false), (ReadableSignal)s!, preferLocal: false),
+                signal);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
