@@ -16,7 +16,11 @@ namespace Junction.Core.Transport;
 /// <remarks>
 /// One poller (and thread) per processor the process may use, sockets spread round robin; the receive
 /// loop runs on the poller's thread, like the runtime's inline completions, so the same rule holds:
-/// nothing may block there. Sends, connects and accepts stay with the runtime's engine. Used only where
+/// nothing may block there. Outbound connects wait on it too (<see cref="SocketConnector"/>): a socket
+/// that ever waited in the runtime's engine stays registered there, and the runtime's epoll thread would
+/// then wake for every response as well. Sends and accepts stay with the runtime's engine (a send that
+/// finds the socket buffer full registers its socket there; that only happens under backpressure, and
+/// sending through the poller measured no faster for small exchanges). Used only where
 /// socket completions are inline (<see cref="SocketCompletions.Inline"/>) and on Linux (x64, arm64);
 /// <c>JUNCTION_RECEIVE_POLLER=0</c> turns it off. An event for a socket already gone finds no signal
 /// and is dropped; a late event for a live one only costs the loop a recv that finds nothing.
