@@ -25,6 +25,11 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly SocketSender _sender = new();
+    // Set when a ReceivePoller watches the socket: the receive loop then waits on this instead of a
+    // zero-byte receive, and reads with non-blocking recv calls of its own.
+    private ReadableSignal? _readable;
+    private ReceivePoller? _poller;
+    private long _pollerId;
     // The most the receive loop reads before it flushes to the application: the pipe's own limit.
     private readonly int _readBatchBytes;
     private readonly CancellationTokenSource _closed = new();
@@ -86,6 +91,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
     /// <summary>Starts the receive and send loops. Call once.</summary>
     public void Start()
     {
+        if (_readable is null) WatchWithPoller();
         _receiveTask = ReceiveLoopAsync();
         _sendTask = SendLoopAsync();
     }
@@ -106,6 +112,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         {
         }
         _socket.Dispose();
+        WakeReceiveLoop();
         _output.Reader.CancelPendingRead();
         SignalClosed();
     }
@@ -130,6 +137,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         {
         }
         _socket.Dispose();
+        WakeReceiveLoop();
         _output.Reader.CancelPendingRead();
         SignalClosed();
     }
@@ -147,6 +155,7 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         _output.Writer.Complete();
         await _sendTask.ConfigureAwait(false);
         _socket.Dispose();
+        WakeReceiveLoop();
         // The application reads no more. Completing the input first also frees a receive loop that is
         // waiting for room in a full input pipe; awaiting it before that would wait forever.
         _input.Reader.Complete();
@@ -167,13 +176,26 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
             {
                 if (waitForData)
                 {
-                    // A zero-byte receive waits for readability without holding a buffer, so an idle
-                    // connection costs no pooled memory. Skipped right after a read that filled its
-                    // buffer, because more bytes are then very likely already waiting.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    // Wait for readability without holding a buffer, so an idle connection costs no
+                    // pooled memory: the poller's signal costs no syscall; without a poller, a zero-byte
+                    // receive tries recv once (EAGAIN) and then waits. Skipped right after a read that
+                    // filled its buffer, because more bytes are then very likely already waiting.
+                    if (_readable is not null) await _readable.WaitAsync().ConfigureAwait(false);
+                    else await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
                 var memory = writer.GetMemory();
-                var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                int received;
+                if (_readable is null)
+                {
+                    received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                }
+                else if (!TryReceiveNow(memory.Span, out received))
+                {
+                    // Nothing after all (an edge for bytes an earlier read already took): wait for the
+                    // next one. The pipe keeps the block it lent until then; this is rare.
+                    waitForData = true;
+                    continue;
+                }
                 if (received == 0)
                 {
                     if (!IsAborted && ReadEndWasReset()) error = new ConnectionResetException("Connection reset by peer");
@@ -181,7 +203,10 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
                 }
                 writer.Advance(received);
                 Volatile.Write(ref _bytesReceived, _bytesReceived + received);
-                waitForData = received < memory.Length;
+                // A read that returned less than it asked for drained the socket (the kernel copies until
+                // its queue is empty), so the next one waits for an edge; unless the peer already sent
+                // FIN or reset, which may have come with these bytes and raises no further edge.
+                waitForData = received < memory.Length && _readable?.PeerClosed != true;
                 unflushed += received;
                 // A read that filled its block usually left more in the kernel. Reading that too (up to
                 // the buffer limit) before the flush lets the reader forward it with one gathered send
@@ -206,7 +231,67 @@ internal sealed class SocketConnection : ConnectionContext, IConnectionSocketFea
         {
             error = ex;
         }
+        _poller?.Remove(_pollerId);
         await writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands readability to a <see cref="ReceivePoller"/> when there is one. The socket is made
+    /// non-blocking for this process's own calls, which only the receive loop makes (sends, connects
+    /// and accepts are asynchronous and never block anyway).
+    /// </summary>
+    private void WatchWithPoller()
+    {
+        var poller = ReceivePoller.Next();
+        if (poller is null) return;
+        var readable = new ReadableSignal();
+        try
+        {
+            _socket.Blocking = false;
+            if (!poller.TryAdd(_socket, readable, out _pollerId))
+            {
+                _socket.Blocking = true;
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Gone already: the runtime's receive reports it.
+            return;
+        }
+        _poller = poller;
+        _readable = readable;
+    }
+
+    /// <summary>
+    /// Takes over a poller registration made before the connection existed (<see cref="SocketConnector"/>
+    /// waits for its connect on the poller). Call before <see cref="Start"/>.
+    /// </summary>
+    public void UsePoller(ReceivePoller poller, ReadableSignal readable, long id)
+    {
+        _poller = poller;
+        _readable = readable;
+        _pollerId = id;
+    }
+
+    /// <summary>One non-blocking recv: false when nothing is waiting; throws on a socket error.</summary>
+    private bool TryReceiveNow(Span<byte> buffer, out int received)
+    {
+        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        if (error == SocketError.Success) return true;
+        if (error == SocketError.WouldBlock) return false;
+        throw new SocketException((int)error);
+    }
+
+    /// <summary>
+    /// After the socket was closed here: a receive loop waiting on the poller gets no edge for a closed
+    /// socket, so it is woken to find the socket gone. From the thread pool, as the runtime completes the
+    /// receives it aborts: the loop would otherwise go on (completing the input pipe, running its reader)
+    /// inside the caller of Abort, CloseNow or DisposeAsync.
+    /// </summary>
+    private void WakeReceiveLoop()
+    {
+        if (_readable is { } readable) ThreadPool.UnsafeQueueUserWorkItem(static r => r.Raise(peerClosed: true), readable, preferLocal: false);
     }
 
     private async Task SendLoopAsync()
