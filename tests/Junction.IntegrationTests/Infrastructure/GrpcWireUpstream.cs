@@ -30,7 +30,7 @@ internal sealed class GrpcWireUpstream : IAsyncDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, string Sha256, string Host)> _bodies = new();
 
-    /// <summary>How many attempts <c>/flaky/{key}</c> saw.</summary>
+    /// <summary>How many attempts <c>/flaky/{key}</c> saw, counted as each arrives (before its body is read: see <see cref="LastBody"/>).</summary>
     public int Attempts(string key) => _attempts.GetValueOrDefault(key);
 
     /// <summary>The last body <c>/flaky/{key}</c> got (its length and SHA-256) and the Host (:authority) it came with.</summary>
